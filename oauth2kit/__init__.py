@@ -1,0 +1,229 @@
+"""oauth2kit: a pluggable OAuth 2.x and OpenID Connect client built on requests.
+
+The kernel's public names are imported here from private modules. Names that plugins
+provide (auth handlers, client authentication classes, ...) resolve on first access through
+the plugin host, so ``import oauth2kit`` stays as cheap as importing requests and plugins
+are discovered only when first needed.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+import requests
+
+from oauth2kit._client import DEFAULT_TIMEOUT, MAX_ATTEMPTS, Endpoints, GrantTypes, OAuth2Client
+from oauth2kit._exceptions import (
+    AccessDenied,
+    AccountSelectionRequired,
+    AuthorizationPending,
+    AuthorizationResponseError,
+    BackChannelAuthenticationError,
+    ConsentRequired,
+    DeviceAuthorizationError,
+    EndpointError,
+    ExpiredAccessToken,
+    ExpiredToken,
+    InteractionRequired,
+    IntrospectionError,
+    InvalidAcrValuesParam,
+    InvalidAuthResponse,
+    InvalidBackChannelAuthenticationResponse,
+    InvalidBackchannelAuthenticationRequestHintParam,
+    InvalidClient,
+    InvalidDeviceAuthorizationResponse,
+    InvalidEndpointUri,
+    InvalidGrant,
+    InvalidIssuer,
+    InvalidParam,
+    InvalidPlugin,
+    InvalidPushedAuthorizationResponse,
+    InvalidRequest,
+    InvalidRequestForClientAuthentication,
+    InvalidScope,
+    InvalidScopeParam,
+    InvalidTarget,
+    InvalidTokenResponse,
+    InvalidUri,
+    LoginRequired,
+    MismatchingIssuer,
+    MismatchingState,
+    MissingAuthCode,
+    MissingClientId,
+    MissingEndpointUri,
+    MissingIssuer,
+    MissingIssuerParam,
+    NonRenewableTokenError,
+    OAuth2Error,
+    OAuth2KitError,
+    PluginDisabled,
+    PluginError,
+    PluginNotAvailable,
+    RegistryConflict,
+    RevocationError,
+    ServerError,
+    SessionSelectionRequired,
+    SlowDown,
+    TokenEndpointError,
+    TransportError,
+    UnauthorizedClient,
+    UnknownGrantType,
+    UnknownIntrospectionError,
+    UnknownTokenEndpointError,
+    UnsupportedClientCredentials,
+    UnsupportedTokenType,
+    UseDPoPNonce,
+)
+from oauth2kit._client_auth import BaseClientAuthenticationMethod
+from oauth2kit._exchange import EndpointCall, EndpointResponse
+from oauth2kit._params import normalize_scope
+from oauth2kit._tokens import BearerToken, TokenResponse, parse_expires_in
+from oauth2kit._uri import is_loopback_host, validate_endpoint_uri, validate_issuer_uri
+
+if TYPE_CHECKING:
+    # Static view of the lazily resolved names, for type checkers and IDEs.
+    from oauth2kit_client_auth.client_secret_basic import ClientSecretBasic
+    from oauth2kit_client_auth.client_secret_post import ClientSecretPost
+    from oauth2kit_client_auth.public_app import PublicApp
+    from oauth2kit_handlers.access_token import OAuth2AccessTokenAuth
+    from oauth2kit_handlers.client_credentials import OAuth2ClientCredentialsAuth
+
+    from oauth2kit._host import PluginHost, PluginInfo, default_host, set_default_host
+    from oauth2kit._registry import Registry, RegistryEntry
+    from oauth2kit.hookspecs import hookimpl
+
+__version__ = "0.1.0"
+
+# Kernel names that need pluggy or attrs: imported on first access to keep `import` cheap.
+_LAZY_KERNEL = {
+    "PluginHost": "oauth2kit._host",
+    "PluginInfo": "oauth2kit._host",
+    "default_host": "oauth2kit._host",
+    "set_default_host": "oauth2kit._host",
+    "Registry": "oauth2kit._registry",
+    "RegistryEntry": "oauth2kit._registry",
+    "hookimpl": "oauth2kit.hookspecs",
+}
+
+# Names that built-in plugins register as extensions; any plugin may add more.
+_PLUGIN_EXPORTS = (
+    "ClientSecretBasic",
+    "ClientSecretPost",
+    "OAuth2AccessTokenAuth",
+    "OAuth2ClientCredentialsAuth",
+    "PublicApp",
+)
+
+
+def __getattr__(name: str) -> Any:
+    """Resolve kernel names that are costly to import, and names that plugins provide."""
+    module_name = _LAZY_KERNEL.get(name)
+    if module_name is not None:
+        import importlib  # noqa: PLC0415 - only on first access
+
+        value = getattr(importlib.import_module(module_name), name)
+    elif name.startswith("_"):
+        msg = f"module 'oauth2kit' has no attribute {name!r}"
+        raise AttributeError(msg)
+    else:
+        from oauth2kit._host import default_host  # noqa: PLC0415 - plugins load on first use
+
+        extensions = default_host().extensions
+        if name not in extensions and name not in _PLUGIN_EXPORTS:
+            msg = f"module 'oauth2kit' has no attribute {name!r}"
+            raise AttributeError(msg)
+        # PluginDisabled / PluginNotAvailable (not AttributeError) say which plugin is missing.
+        value = extensions.get(name)
+    globals()[name] = value
+    return value
+
+
+__all__ = [
+    "DEFAULT_TIMEOUT",
+    "MAX_ATTEMPTS",
+    "AccessDenied",
+    "AccountSelectionRequired",
+    "AuthorizationPending",
+    "AuthorizationResponseError",
+    "BackChannelAuthenticationError",
+    "BaseClientAuthenticationMethod",
+    "BearerToken",
+    "ClientSecretBasic",
+    "ClientSecretPost",
+    "ConsentRequired",
+    "DeviceAuthorizationError",
+    "EndpointCall",
+    "EndpointError",
+    "EndpointResponse",
+    "Endpoints",
+    "ExpiredAccessToken",
+    "ExpiredToken",
+    "GrantTypes",
+    "InteractionRequired",
+    "IntrospectionError",
+    "InvalidAcrValuesParam",
+    "InvalidAuthResponse",
+    "InvalidBackChannelAuthenticationResponse",
+    "InvalidBackchannelAuthenticationRequestHintParam",
+    "InvalidClient",
+    "InvalidDeviceAuthorizationResponse",
+    "InvalidEndpointUri",
+    "InvalidGrant",
+    "InvalidIssuer",
+    "InvalidParam",
+    "InvalidPlugin",
+    "InvalidPushedAuthorizationResponse",
+    "InvalidRequest",
+    "InvalidRequestForClientAuthentication",
+    "InvalidScope",
+    "InvalidScopeParam",
+    "InvalidTarget",
+    "InvalidTokenResponse",
+    "InvalidUri",
+    "LoginRequired",
+    "MismatchingIssuer",
+    "MismatchingState",
+    "MissingAuthCode",
+    "MissingClientId",
+    "MissingEndpointUri",
+    "MissingIssuer",
+    "MissingIssuerParam",
+    "NonRenewableTokenError",
+    "OAuth2AccessTokenAuth",
+    "OAuth2Client",
+    "OAuth2ClientCredentialsAuth",
+    "OAuth2Error",
+    "OAuth2KitError",
+    "PluginDisabled",
+    "PluginError",
+    "PluginHost",
+    "PluginInfo",
+    "PluginNotAvailable",
+    "PublicApp",
+    "Registry",
+    "RegistryConflict",
+    "RegistryEntry",
+    "RevocationError",
+    "ServerError",
+    "SessionSelectionRequired",
+    "SlowDown",
+    "TokenEndpointError",
+    "TokenResponse",
+    "TransportError",
+    "UnauthorizedClient",
+    "UnknownGrantType",
+    "UnknownIntrospectionError",
+    "UnknownTokenEndpointError",
+    "UnsupportedClientCredentials",
+    "UnsupportedTokenType",
+    "UseDPoPNonce",
+    "default_host",
+    "hookimpl",
+    "is_loopback_host",
+    "normalize_scope",
+    "parse_expires_in",
+    "requests",
+    "set_default_host",
+    "validate_endpoint_uri",
+    "validate_issuer_uri",
+]

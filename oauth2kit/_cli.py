@@ -1,0 +1,59 @@
+"""The ``oauth2kit`` command line: ``oauth2kit plugins [--json]`` for now."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from collections.abc import Sequence
+
+    from oauth2kit._host import PluginInfo
+
+__all__ = ["main"]
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="oauth2kit", description="oauth2kit command line")
+    commands = parser.add_subparsers(dest="command", required=True)
+    plugins = commands.add_parser("plugins", help="list plugins: built-in, installed and failed")
+    plugins.add_argument("--json", action="store_true", help="print JSON instead of a table")
+    plugins.add_argument(
+        "--disable", action="append", default=[], metavar="NAME",
+        help="block a plugin (or glob) for this listing, like OAUTH2KIT_DISABLE_PLUGINS",
+    )  # fmt: skip
+    return parser
+
+
+def _format_table(plugins: list[PluginInfo]) -> str:
+    lines = []
+    for info in plugins:
+        origin = info.distribution or "?"
+        if info.version:
+            origin += f" {info.version}"
+        lines.append(f"{info.name}  [{info.status}]  {info.module}  ({origin})")
+        if info.error:
+            lines.append(f"    error: {info.error}")
+        if info.hooks:
+            lines.append(f"    hooks: {', '.join(info.hooks)}")
+        lines.extend(
+            f"    {registry}: {', '.join(names)}"
+            for registry, names in (info.provides or {}).items()
+        )
+    return "\n".join(lines)
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Run the command line; returns the exit status."""
+    from oauth2kit._host import PluginHost  # noqa: PLC0415 - only when the command runs
+
+    args = _parser().parse_args(argv)
+    plugins = PluginHost(disable=args.disable).plugins()
+    if args.json:
+        json.dump([info.as_dict() for info in plugins], sys.stdout, indent=2)
+        sys.stdout.write("\n")
+    else:
+        sys.stdout.write(_format_table(plugins) + "\n")
+    return 0

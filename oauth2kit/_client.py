@@ -1,0 +1,666 @@
+"""`OAuth2Client`: endpoints, client authentication, and hooks around every request.
+
+The grant methods keep the upstream signatures but hold no flow logic: each one calls
+`OAuth2Client.grant` with a grant name, and the grant type plugin registered under that name
+turns the parameters into a token request.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from enum import Enum
+from typing import TYPE_CHECKING, Any, ClassVar, Self
+
+import requests
+import requests.auth
+
+from oauth2kit._exceptions import (
+    AccessDenied,
+    AuthorizationPending,
+    EndpointError,
+    ExpiredToken,
+    InvalidClient,
+    InvalidEndpointUri,
+    InvalidGrant,
+    InvalidIssuer,
+    InvalidRequest,
+    InvalidScope,
+    InvalidTarget,
+    InvalidTokenResponse,
+    InvalidUri,
+    MissingClientId,
+    MissingEndpointUri,
+    MissingIssuerParam,
+    OAuth2Error,
+    ServerError,
+    SlowDown,
+    TransportError,
+    UnauthorizedClient,
+    UnsupportedClientCredentials,
+    UnsupportedTokenType,
+    UseDPoPNonce,
+)
+from oauth2kit._exchange import EndpointCall, EndpointResponse
+from oauth2kit._tokens import BearerToken
+from oauth2kit._uri import validate_endpoint_uri, validate_issuer_uri
+
+if TYPE_CHECKING:
+    from collections.abc import Iterable
+    from types import TracebackType
+
+    from oauth2kit._host import PluginHost
+
+__all__ = ["DEFAULT_TIMEOUT", "MAX_ATTEMPTS", "Endpoints", "GrantTypes", "OAuth2Client"]
+
+logger = logging.getLogger("oauth2kit")
+
+#: Seconds before a request to an authorization server gives up, unless told otherwise.
+DEFAULT_TIMEOUT = 10.0
+#: Attempts per endpoint call when `oauth2kit_retry_request` hooks ask for retries.
+MAX_ATTEMPTS = 3
+
+
+class Endpoints(str, Enum):
+    """The endpoint attributes of `OAuth2Client`, named as in RFC 8414 metadata."""
+
+    TOKEN = "token_endpoint"
+    AUTHORIZATION = "authorization_endpoint"
+    BACKCHANNEL_AUTHENTICATION = "backchannel_authentication_endpoint"
+    DEVICE_AUTHORIZATION = "device_authorization_endpoint"
+    INTROSPECTION = "introspection_endpoint"
+    REVOCATION = "revocation_endpoint"
+    PUSHED_AUTHORIZATION_REQUEST = "pushed_authorization_request_endpoint"
+    JWKS = "jwks_uri"
+    USER_INFO = "userinfo_endpoint"
+
+
+class GrantTypes(str, Enum):
+    """The ``grant_type`` values of the standard grants."""
+
+    CLIENT_CREDENTIALS = "client_credentials"
+    AUTHORIZATION_CODE = "authorization_code"
+    REFRESH_TOKEN = "refresh_token"  # noqa: S105 - a grant name, not a secret
+    RESOURCE_OWNER_PASSWORD = "password"  # noqa: S105 - a grant name, not a secret
+    TOKEN_EXCHANGE = "urn:ietf:params:oauth:grant-type:token-exchange"  # noqa: S105
+    JWT_BEARER = "urn:ietf:params:oauth:grant-type:jwt-bearer"
+    CLIENT_INITIATED_BACKCHANNEL_AUTHENTICATION = "urn:openid:params:grant-type:ciba"
+    DEVICE_CODE = "urn:ietf:params:oauth:grant-type:device_code"
+
+
+class OAuth2Client:
+    """A client of one OAuth 2.0 / OpenID Connect authorization server.
+
+    Only `token_endpoint` is required; other endpoints are needed by the operations that use
+    them. Client authentication comes from `auth`, or from the credential arguments:
+
+    ==============================================  ================================
+    arguments                                       authentication method
+    ==============================================  ================================
+    ``auth=`` a `requests.auth.AuthBase`            used as is
+    ``auth=(client_id, "secret")``                  ``client_secret_post``
+    ``auth=(client_id, private_key)``               ``private_key_jwt``
+    ``auth="client_id"``                            ``none`` (public client)
+    ``client_id=, client_secret=``                  ``client_secret_post``
+    ``client_id=, private_key=``                    ``private_key_jwt``
+    ``client_id=`` alone                            ``none``
+    ==============================================  ================================
+
+    ``token_endpoint_auth_method=`` picks another registered method by name, for example
+    ``client_secret_basic``.
+
+    Args:
+        token_endpoint: the token endpoint URL.
+        auth: client authentication (see above).
+        client_id: the client identifier.
+        client_secret: the client secret.
+        private_key: a private key (JWK dict or `cryptography` key) for ``private_key_jwt``.
+        token_endpoint_auth_method: the client authentication method's registered name.
+        redirect_uri: the redirection URI of this client.
+        issuer: the authorization server's issuer identifier.
+        token_class: the token class to build from token responses; by default the class
+            registered for the response's ``token_type``.
+        session: the `requests.Session` to send requests with.
+        timeout: seconds before each request gives up (`requests` has no default timeout).
+        testing: skip endpoint URI validation altogether (otherwise URIs must be https, or
+            http to a loopback host).
+        plugins: the plugin host; by default the process-wide `default_host()`.
+        disable_plugins: plugin names (or globs) left out for this client only.
+        **extra_metadata: any other server or client metadata, kept in `extra_metadata`;
+            values of keys ending in ``_endpoint`` are validated like endpoints.
+
+    The remaining keyword arguments (``*_endpoint``, ``jwks_uri``, ID token, PKCE and DPoP
+    settings) mirror the upstream API and are used by the plugins of those features.
+
+    Raises:
+        InvalidEndpointUri: an endpoint URI is not acceptable.
+        InvalidIssuer: the issuer is not acceptable.
+        UnsupportedClientCredentials: the authentication arguments do not fit together.
+        PluginNotAvailable: no plugin provides the requested authentication method.
+    """
+
+    exception_classes: ClassVar[dict[str, type[EndpointError]]] = {
+        "server_error": ServerError,
+        "invalid_request": InvalidRequest,
+        "invalid_client": InvalidClient,
+        "invalid_scope": InvalidScope,
+        "invalid_target": InvalidTarget,
+        "invalid_grant": InvalidGrant,
+        "access_denied": AccessDenied,
+        "unauthorized_client": UnauthorizedClient,
+        "authorization_pending": AuthorizationPending,
+        "slow_down": SlowDown,
+        "expired_token": ExpiredToken,
+        "use_dpop_nonce": UseDPoPNonce,
+        "unsupported_token_type": UnsupportedTokenType,
+    }
+
+    def __init__(  # noqa: PLR0915 - one assignment per upstream argument
+        self,
+        token_endpoint: str,
+        auth: requests.auth.AuthBase | tuple[str, Any] | str | None = None,
+        *,
+        client_id: str | None = None,
+        client_secret: str | None = None,
+        private_key: Any = None,
+        token_endpoint_auth_method: str | None = None,
+        revocation_endpoint: str | None = None,
+        introspection_endpoint: str | None = None,
+        userinfo_endpoint: str | None = None,
+        authorization_endpoint: str | None = None,
+        redirect_uri: str | None = None,
+        backchannel_authentication_endpoint: str | None = None,
+        device_authorization_endpoint: str | None = None,
+        pushed_authorization_request_endpoint: str | None = None,
+        jwks_uri: str | None = None,
+        authorization_server_jwks: Any = None,
+        issuer: str | None = None,
+        id_token_signed_response_alg: str | None = "RS256",
+        id_token_encrypted_response_alg: str | None = None,
+        id_token_decryption_key: Any = None,
+        code_challenge_method: str | None = "S256",
+        authorization_response_iss_parameter_supported: bool = False,
+        token_class: type[BearerToken] | None = None,
+        session: requests.Session | None = None,
+        dpop_bound_access_tokens: bool = False,
+        dpop_key_generator: Any = None,
+        dpop_alg: str = "ES256",
+        timeout: float | None = DEFAULT_TIMEOUT,
+        testing: bool = False,
+        plugins: PluginHost | None = None,
+        disable_plugins: Iterable[str] = (),
+        **extra_metadata: Any,
+    ) -> None:
+        self.testing = testing
+        self.token_endpoint = self._checked_endpoint("token_endpoint", token_endpoint)
+        self.revocation_endpoint = self._checked_endpoint(
+            "revocation_endpoint", revocation_endpoint
+        )
+        self.introspection_endpoint = self._checked_endpoint(
+            "introspection_endpoint", introspection_endpoint
+        )
+        self.userinfo_endpoint = self._checked_endpoint("userinfo_endpoint", userinfo_endpoint)
+        self.authorization_endpoint = self._checked_endpoint(
+            "authorization_endpoint", authorization_endpoint
+        )
+        self.backchannel_authentication_endpoint = self._checked_endpoint(
+            "backchannel_authentication_endpoint", backchannel_authentication_endpoint
+        )
+        self.device_authorization_endpoint = self._checked_endpoint(
+            "device_authorization_endpoint", device_authorization_endpoint
+        )
+        self.pushed_authorization_request_endpoint = self._checked_endpoint(
+            "pushed_authorization_request_endpoint", pushed_authorization_request_endpoint
+        )
+        self.jwks_uri = self._checked_endpoint("jwks_uri", jwks_uri)
+        for key, value in extra_metadata.items():
+            if key.endswith("_endpoint") and isinstance(value, str):
+                self._checked_endpoint(key, value)
+        self.issuer = self._checked_issuer(issuer)
+        if authorization_response_iss_parameter_supported and not issuer:
+            raise MissingIssuerParam
+        self.redirect_uri = redirect_uri
+        self.authorization_server_jwks = authorization_server_jwks
+        self.id_token_signed_response_alg = id_token_signed_response_alg
+        self.id_token_encrypted_response_alg = id_token_encrypted_response_alg
+        self.id_token_decryption_key = id_token_decryption_key
+        self.code_challenge_method = code_challenge_method
+        self.authorization_response_iss_parameter_supported = (
+            authorization_response_iss_parameter_supported
+        )
+        self.token_class = token_class
+        self.session = requests.Session() if session is None else session
+        self.dpop_bound_access_tokens = dpop_bound_access_tokens
+        self.dpop_key_generator = dpop_key_generator
+        self.dpop_alg = dpop_alg
+        self.timeout = timeout
+        self.extra_metadata: dict[str, Any] = extra_metadata
+
+        if plugins is None:
+            from oauth2kit._host import default_host  # noqa: PLC0415 - plugins load on first use
+
+            plugins = default_host()
+        self.plugins: PluginHost = plugins
+        self.disabled_plugins: frozenset[str] = frozenset(disable_plugins)
+        self._hooks = plugins.hooks(self.disabled_plugins)
+
+        self.auth: requests.auth.AuthBase = self._resolve_auth(
+            auth,
+            client_id=client_id,
+            client_secret=client_secret,
+            private_key=private_key,
+            method=token_endpoint_auth_method,
+        )
+        self._hooks.oauth2kit_configure_client(client=self)
+
+    # --- construction helpers -------------------------------------------------------------
+
+    def _checked_endpoint(self, name: str, uri: str | None) -> str | None:
+        if uri is None or self.testing:
+            return uri
+        try:
+            return validate_endpoint_uri(uri)
+        except InvalidUri as exc:
+            raise InvalidEndpointUri(name, uri, exc) from exc
+
+    def _checked_issuer(self, uri: str | None) -> str | None:
+        if uri is None or self.testing:
+            return uri
+        try:
+            return validate_issuer_uri(uri)
+        except InvalidUri as exc:
+            raise InvalidIssuer("issuer", uri, exc) from exc
+
+    def _resolve_auth(
+        self,
+        auth: requests.auth.AuthBase | tuple[str, Any] | str | None,
+        *,
+        client_id: str | None,
+        client_secret: str | None,
+        private_key: Any,
+        method: str | None,
+    ) -> requests.auth.AuthBase:
+        if isinstance(auth, requests.auth.AuthBase):
+            if client_id is not None or client_secret is not None or private_key is not None:
+                msg = "pass either an auth handler or client_id/client_secret/private_key, not both"
+                raise UnsupportedClientCredentials(msg)
+            return auth
+        if auth is not None:
+            if client_id is not None or client_secret is not None or private_key is not None:
+                msg = "pass credentials either in auth= or as client_id/client_secret/private_key"
+                raise UnsupportedClientCredentials(msg)
+            if isinstance(auth, str):
+                client_id = auth
+            elif isinstance(auth, tuple) and len(auth) == 2 and isinstance(auth[0], str):  # noqa: PLR2004
+                client_id, credential = auth
+                if isinstance(credential, str):
+                    client_secret = credential
+                elif _looks_like_private_key(credential):
+                    private_key = credential
+                else:
+                    msg = (
+                        f"a credential of type {type(credential).__name__} is not supported:"
+                        " use a client secret (str) or a private key (JWK dict or"
+                        " cryptography private key)"
+                    )
+                    raise UnsupportedClientCredentials(msg)
+            else:
+                msg = (
+                    f"auth of type {type(auth).__name__} is not supported: use an AuthBase,"
+                    " a (client_id, credential) tuple or a client_id"
+                )
+                raise UnsupportedClientCredentials(msg)
+        if not client_id:
+            msg = "A client_id must be provided."
+            raise UnsupportedClientCredentials(msg)
+        if client_secret is not None and private_key is not None:
+            msg = "pass a client_secret or a private_key, not both"
+            raise UnsupportedClientCredentials(msg)
+        credential = client_secret if client_secret is not None else private_key
+        if method is None:
+            method = (
+                "client_secret_post"
+                if client_secret is not None
+                else "private_key_jwt"
+                if private_key is not None
+                else "none"
+            )
+        factory = self.plugins.client_auth_methods.get(method, blocked=self.disabled_plugins)
+        if credential is None:
+            return factory(client_id)
+        return factory(client_id, credential)
+
+    # --- properties -----------------------------------------------------------------------
+
+    @property
+    def client_id(self) -> str:
+        """The client identifier, as known by the client authentication method."""
+        client_id = getattr(self.auth, "client_id", None)
+        if not isinstance(client_id, str):
+            msg = "This client uses a custom authentication method without client_id."
+            raise MissingClientId(msg)
+        return client_id
+
+    @property
+    def client_secret(self) -> str | None:
+        """The client secret, if the authentication method has one."""
+        secret = getattr(self.auth, "client_secret", None)
+        return secret if isinstance(secret, str) else None
+
+    def endpoint_uri(self, endpoint: str) -> str:
+        """Return the URL of `endpoint` (an attribute or `extra_metadata` name).
+
+        Raises:
+            MissingEndpointUri: if the client has no such endpoint configured.
+        """
+        uri = getattr(self, endpoint, None) if endpoint in _ENDPOINT_ATTRIBUTES else None
+        if uri is None:
+            uri = self.extra_metadata.get(endpoint)
+        if not isinstance(uri, str):
+            raise MissingEndpointUri(endpoint)
+        return uri
+
+    # --- grants ---------------------------------------------------------------------------
+
+    def grant(
+        self,
+        name: str,
+        *,
+        dpop: bool | None = None,
+        dpop_key: Any = None,
+        requests_kwargs: dict[str, Any] | None = None,
+        **params: Any,
+    ) -> BearerToken:
+        """Obtain a token with the grant type registered as `name`.
+
+        Args:
+            name: the grant's registered name (``client_credentials``, or a custom one).
+            dpop: ask for a DPoP-bound token; None follows ``dpop_bound_access_tokens``.
+            dpop_key: the DPoP key to use (implies `dpop`).
+            requests_kwargs: extra arguments for `requests` (``verify``, ``proxies``, ...).
+            **params: the grant's parameters; those it does not know become form fields.
+
+        Raises:
+            UnknownGrantType: no plugin registered `name`.
+            PluginDisabled: the plugin that provides `name` is disabled.
+        """
+        grant_type = self.plugins.grant_types.get(name, blocked=self.disabled_plugins)
+        data = {"grant_type": grant_type.grant_type, **grant_type.build(self, params)}
+        return self.token_request(
+            data, grant=name, dpop=dpop, dpop_key=dpop_key, **(requests_kwargs or {})
+        )
+
+    def token_request(
+        self,
+        data: dict[str, Any],
+        *,
+        grant: str | None = None,
+        dpop: bool | None = None,
+        dpop_key: Any = None,
+        **requests_kwargs: Any,
+    ) -> BearerToken:
+        """Send `data` to the token endpoint and return the token it answers with.
+
+        Raises:
+            EndpointError: (a subclass per error code) for an OAuth 2.0 error response.
+            InvalidTokenResponse: for a response that is neither a token nor an error.
+        """
+        options: dict[str, Any] = {}
+        key = self._dpop_key(dpop, dpop_key)
+        if key is not None:
+            options["dpop_key"] = key
+        call = EndpointCall(
+            self, "token_endpoint", self.endpoint_uri("token_endpoint"), data=data,
+            grant=grant, options=options,
+        )  # fmt: skip
+        token = self.send(call, **requests_kwargs)
+        if not isinstance(token, BearerToken):
+            msg = f"the token response was parsed into a {type(token).__name__}, not a token"
+            raise InvalidTokenResponse(call.response.response, self, msg)
+        self._hooks.oauth2kit_token_obtained(call=call, token=token)
+        return token
+
+    def _dpop_key(self, dpop: bool | None, dpop_key: Any) -> Any:
+        """The DPoP key for a token request, or None when DPoP is not asked for."""
+        wanted = self.dpop_bound_access_tokens if dpop is None else dpop
+        if dpop_key is None and not wanted:
+            return None
+        # Without a plugin that makes DPoP tokens, the key would be silently ignored.
+        self.plugins.token_types.get("DPoP", blocked=self.disabled_plugins)
+        if dpop_key is not None:
+            return dpop_key
+        generator = self.dpop_key_generator or self.plugins.dpop_key_generators.get(
+            self.dpop_alg, blocked=self.disabled_plugins
+        )
+        return generator(self.dpop_alg)
+
+    def client_credentials(
+        self,
+        scope: str | Iterable[str] | None = None,
+        *,
+        dpop: bool | None = None,
+        dpop_key: Any = None,
+        requests_kwargs: dict[str, Any] | None = None,
+        **token_kwargs: Any,
+    ) -> BearerToken:
+        """Obtain a token with the client credentials grant (RFC 6749 section 4.4)."""
+        return self.grant(
+            "client_credentials", scope=scope, dpop=dpop, dpop_key=dpop_key,
+            requests_kwargs=requests_kwargs, **token_kwargs,
+        )  # fmt: skip
+
+    def authorization_code(
+        self,
+        code: Any,
+        *,
+        validate: bool = True,
+        dpop: bool | None = None,
+        dpop_key: Any = None,
+        requests_kwargs: dict[str, Any] | None = None,
+        **token_kwargs: Any,
+    ) -> BearerToken:
+        """Exchange an authorization code (a str or an AuthorizationResponse) for a token."""
+        return self.grant(
+            "authorization_code", code=code, validate=validate, dpop=dpop, dpop_key=dpop_key,
+            requests_kwargs=requests_kwargs, **token_kwargs,
+        )  # fmt: skip
+
+    def refresh_token(
+        self,
+        refresh_token: str | BearerToken,
+        requests_kwargs: dict[str, Any] | None = None,
+        **token_kwargs: Any,
+    ) -> BearerToken:
+        """Obtain a fresh token with a refresh token (a str, or a token that carries one)."""
+        return self.grant(
+            "refresh_token", refresh_token=refresh_token, requests_kwargs=requests_kwargs,
+            **token_kwargs,
+        )  # fmt: skip
+
+    def device_code(
+        self,
+        device_code: Any,
+        *,
+        dpop: bool | None = None,
+        dpop_key: Any = None,
+        requests_kwargs: dict[str, Any] | None = None,
+        **token_kwargs: Any,
+    ) -> BearerToken:
+        """Poll the token endpoint with a device code (RFC 8628)."""
+        return self.grant(
+            "device_code", device_code=device_code, dpop=dpop, dpop_key=dpop_key,
+            requests_kwargs=requests_kwargs, **token_kwargs,
+        )  # fmt: skip
+
+    def ciba(
+        self,
+        auth_req_id: Any,
+        requests_kwargs: dict[str, Any] | None = None,
+        **token_kwargs: Any,
+    ) -> BearerToken:
+        """Poll the token endpoint with a CIBA auth_req_id."""
+        return self.grant(
+            "ciba", auth_req_id=auth_req_id, requests_kwargs=requests_kwargs, **token_kwargs
+        )
+
+    def token_exchange(
+        self,
+        *,
+        subject_token: Any,
+        subject_token_type: str | None = None,
+        actor_token: Any = None,
+        actor_token_type: str | None = None,
+        requested_token_type: str | None = None,
+        dpop: bool | None = None,
+        dpop_key: Any = None,
+        requests_kwargs: dict[str, Any] | None = None,
+        **token_kwargs: Any,
+    ) -> BearerToken:
+        """Exchange a token for another one (RFC 8693)."""
+        return self.grant(
+            "token_exchange", subject_token=subject_token, subject_token_type=subject_token_type,
+            actor_token=actor_token, actor_token_type=actor_token_type,
+            requested_token_type=requested_token_type, dpop=dpop, dpop_key=dpop_key,
+            requests_kwargs=requests_kwargs, **token_kwargs,
+        )  # fmt: skip
+
+    def jwt_bearer(
+        self,
+        assertion: Any,
+        *,
+        dpop: bool | None = None,
+        dpop_key: Any = None,
+        requests_kwargs: dict[str, Any] | None = None,
+        **token_kwargs: Any,
+    ) -> BearerToken:
+        """Obtain a token with a JWT assertion (RFC 7523 section 2.1)."""
+        return self.grant(
+            "jwt_bearer", assertion=assertion, dpop=dpop, dpop_key=dpop_key,
+            requests_kwargs=requests_kwargs, **token_kwargs,
+        )  # fmt: skip
+
+    def resource_owner_password(
+        self,
+        username: str,
+        password: str,
+        *,
+        dpop: bool | None = None,
+        dpop_key: Any = None,
+        requests_kwargs: dict[str, Any] | None = None,
+        **token_kwargs: Any,
+    ) -> BearerToken:
+        """Obtain a token with a user's name and password (RFC 6749 section 4.3)."""
+        return self.grant(
+            "password", username=username, password=password, dpop=dpop, dpop_key=dpop_key,
+            requests_kwargs=requests_kwargs, **token_kwargs,
+        )  # fmt: skip
+
+    # --- sending --------------------------------------------------------------------------
+
+    def request_endpoint(
+        self,
+        endpoint: str,
+        data: dict[str, Any] | None = None,
+        *,
+        method: str = "POST",
+        authenticate: bool = True,
+        options: dict[str, Any] | None = None,
+        **requests_kwargs: Any,
+    ) -> Any:
+        """Call `endpoint` and return what the parse hooks make of its response.
+
+        This is how endpoint plugins (revocation, introspection, ...) talk to the server.
+        """
+        call = EndpointCall(
+            self, endpoint, self.endpoint_uri(endpoint), method=method, data=data,
+            authenticate=authenticate, options=options,
+        )  # fmt: skip
+        return self.send(call, **requests_kwargs)
+
+    def send(self, call: EndpointCall, **requests_kwargs: Any) -> Any:
+        """Send `call`, with the request, response, retry and parse hooks around it.
+
+        Raises:
+            TransportError: the server could not be reached.
+            OAuth2Error: (or the subclass an error hook chose) for an error response.
+        """
+        requests_kwargs.setdefault("timeout", self.timeout)
+        while True:
+            request = requests.Request(
+                call.method,
+                call.url,
+                data=dict(call.data),
+                headers={"Accept": "application/json"},
+                auth=self.auth if call.authenticate else None,
+            )
+            self._hooks.oauth2kit_prepare_request(call=call, request=request)
+            try:
+                raw = self.session.request(
+                    request.method,
+                    request.url,
+                    params=request.params or None,
+                    data=request.data or None,
+                    headers=request.headers,
+                    auth=request.auth,
+                    **requests_kwargs,
+                )
+            except requests.RequestException as exc:
+                msg = f"{call.method} {call.url} failed: {type(exc).__name__}"
+                raise TransportError(msg, request=exc.request) from exc
+            response = call.response = EndpointResponse(raw)
+            logger.debug("%s %s (%s) -> %s", call.method, call.url, call.grant or "-", raw.status_code)
+            self._hooks.oauth2kit_fixup_response(call=call, response=response)
+            delay = (
+                self._hooks.oauth2kit_retry_request(call=call, response=response)
+                if call.attempt < MAX_ATTEMPTS
+                else None
+            )
+            if delay is None:
+                break
+            time.sleep(max(0.0, float(delay)))
+            call.attempt += 1
+
+        if response.ok:
+            result = self._hooks.oauth2kit_parse_response(call=call, response=response)
+            if result is None:
+                msg = f"no plugin parses responses from {call.endpoint} ({response.describe()})"
+                raise OAuth2Error(raw, self, msg)
+            return result
+        error = self._hooks.oauth2kit_parse_error(call=call, response=response)
+        if error is None:
+            error = OAuth2Error(raw, self, f"{call.endpoint} answered {response.describe()}")
+        raise error
+
+    # --- misc -----------------------------------------------------------------------------
+
+    def __enter__(self) -> Self:
+        """Use the client as a context manager; the session is closed on exit."""
+        return self
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc_value: BaseException | None,
+        traceback: TracebackType | None,
+    ) -> None:
+        """Close the session; exceptions from the block propagate (upstream swallowed them)."""
+        self.session.close()
+
+    def __repr__(self) -> str:
+        """Show the endpoint and authentication method; secrets stay out."""
+        client_id = getattr(self.auth, "client_id", None)
+        return (
+            f"{type(self).__name__}(token_endpoint={self.token_endpoint!r},"
+            f" client_id={client_id!r}, auth={type(self.auth).__name__})"
+        )
+
+
+_ENDPOINT_ATTRIBUTES = frozenset(endpoint.value for endpoint in Endpoints)
+
+
+def _looks_like_private_key(value: object) -> bool:
+    """A JWK dict with a private member, or a `cryptography` private key object."""
+    if isinstance(value, dict):
+        return "d" in value or "p" in value
+    return hasattr(value, "private_bytes")
+

@@ -1,0 +1,70 @@
+"""The base class of client authentication methods."""
+
+from __future__ import annotations
+
+from urllib.parse import parse_qsl
+
+import requests
+import requests.auth
+
+from oauth2kit._exceptions import InvalidRequestForClientAuthentication
+
+__all__ = ["BaseClientAuthenticationMethod"]
+
+_FORM = "application/x-www-form-urlencoded"
+
+
+class BaseClientAuthenticationMethod(requests.auth.AuthBase):
+    """Base class of the auth handlers that authenticate a client to its authorization server.
+
+    Subclasses implement `authenticate`; `__call__` first checks that the request is a form
+    POST, the only kind of request client authentication applies to.
+
+    Args:
+        client_id: the client identifier.
+    """
+
+    def __init__(self, client_id: str) -> None:
+        if not isinstance(client_id, str) or not client_id:
+            msg = "client_id must be a non-empty str"
+            raise TypeError(msg)
+        self.client_id = client_id
+
+    def __call__(self, request: requests.PreparedRequest) -> requests.PreparedRequest:
+        """Check that `request` is a form POST, then authenticate it."""
+        content_type = request.headers.get("Content-Type")
+        if request.method != "POST" or (content_type is not None and content_type != _FORM):
+            raise InvalidRequestForClientAuthentication(request)
+        return self.authenticate(request)
+
+    def authenticate(self, request: requests.PreparedRequest) -> requests.PreparedRequest:
+        """Add this method's credentials to `request` (a form POST)."""
+        raise NotImplementedError
+
+    @staticmethod
+    def set_form_fields(
+        request: requests.PreparedRequest, **fields: str
+    ) -> requests.PreparedRequest:
+        """Set `fields` in the form body of `request`, replacing fields of the same name.
+
+        Replacing rather than appending keeps a ``client_id`` that the request already
+        carries (PAR bodies do) from being sent twice.
+        """
+        body = request.body or ""
+        if isinstance(body, bytes):
+            body = body.decode("utf-8")
+        kept = [(k, v) for k, v in parse_qsl(body, keep_blank_values=True) if k not in fields]
+        request.prepare_body([*kept, *fields.items()], files=None)
+        return request
+
+    def __repr__(self) -> str:
+        """Name the method and client; subclasses keep their secrets out of it."""
+        return f"{type(self).__name__}(client_id={self.client_id!r})"
+
+    def __eq__(self, other: object) -> bool:
+        """Methods are equal when of the same class with the same settings."""
+        return type(other) is type(self) and vars(other) == vars(self)
+
+    def __hash__(self) -> int:
+        """Hash by class and client_id."""
+        return hash((type(self), self.client_id))

@@ -1,0 +1,128 @@
+"""What travels through the hooks with one request to an authorization server endpoint."""
+
+from __future__ import annotations
+
+import json
+from typing import TYPE_CHECKING, Any, final
+
+if TYPE_CHECKING:
+    import requests
+
+    from oauth2kit._client import OAuth2Client
+
+__all__ = ["EndpointCall", "EndpointResponse"]
+
+
+@final
+class EndpointCall:
+    """One call to an authorization server endpoint, as the hooks see it.
+
+    Attributes:
+        client: the client making the call.
+        endpoint: the client attribute naming the endpoint, such as ``token_endpoint``.
+        url: the endpoint URL.
+        method: the HTTP method.
+        data: the form fields to send; `oauth2kit_prepare_request` hooks see them on the
+            `requests.Request` and may change them there.
+        grant: for token requests, the grant name (``client_credentials``, ...).
+        authenticate: whether client authentication applies to this call.
+        options: anything else the caller or a plugin wants the parse hooks to see,
+            e.g. ``token_class`` or a DPoP key.
+        attempt: 1 for the first attempt, then 2, 3 when a hook asked for a retry.
+        response: the latest response, once one arrived.
+    """
+
+    __slots__ = (
+        "attempt",
+        "authenticate",
+        "client",
+        "data",
+        "endpoint",
+        "grant",
+        "method",
+        "options",
+        "response",
+        "url",
+    )
+
+    def __init__(
+        self,
+        client: OAuth2Client,
+        endpoint: str,
+        url: str,
+        *,
+        method: str = "POST",
+        data: dict[str, Any] | None = None,
+        grant: str | None = None,
+        authenticate: bool = True,
+        options: dict[str, Any] | None = None,
+    ) -> None:
+        self.client = client
+        self.endpoint = endpoint
+        self.url = url
+        self.method = method
+        self.data: dict[str, Any] = {} if data is None else data
+        self.grant = grant
+        self.authenticate = authenticate
+        self.options: dict[str, Any] = {} if options is None else options
+        self.attempt = 1
+        self.response: EndpointResponse | None = None
+
+    def __repr__(self) -> str:
+        # Form fields may hold secrets (client_secret, refresh_token, code): names only.
+        return (
+            f"EndpointCall({self.method} {self.endpoint}={self.url!r}, grant={self.grant!r},"
+            f" fields={sorted(self.data)}, attempt={self.attempt})"
+        )
+
+
+@final
+class EndpointResponse:
+    """An endpoint's HTTP response, decoded once for every hook that looks at it.
+
+    `oauth2kit_fixup_response` hooks may change `status_code` and `data` (to turn a vendor's
+    HTTP 200 error into a real error, or a form-encoded body into a dict) before the parse
+    hooks run.
+
+    Attributes:
+        response: the `requests.Response`.
+        status_code: the HTTP status that decides between the parse and error hooks.
+        data: the body as a JSON object, or None if it is not one.
+    """
+
+    __slots__ = ("data", "response", "status_code")
+
+    def __init__(self, response: requests.Response) -> None:
+        self.response = response
+        self.status_code: int = response.status_code
+        self.data: dict[str, Any] | None = _json_object(response)
+
+    @property
+    def ok(self) -> bool:
+        """True for a 2xx status."""
+        return 200 <= self.status_code < 300  # noqa: PLR2004 - the 2xx range
+
+    @property
+    def content_type(self) -> str:
+        """The media type of the body, without parameters, lowercased."""
+        value = self.response.headers.get("Content-Type", "")
+        return value.split(";", 1)[0].strip().lower()
+
+    def describe(self) -> str:
+        """A short description of the body for error messages (never the body itself)."""
+        kind = self.content_type or "no Content-Type"
+        if self.data is not None:
+            return f"HTTP {self.status_code} with a JSON object"
+        return f"HTTP {self.status_code} with a {kind} body of {len(self.response.content)} bytes"
+
+    def __repr__(self) -> str:
+        return f"EndpointResponse({self.describe()})"
+
+
+def _json_object(response: requests.Response) -> dict[str, Any] | None:
+    """Decode the body as a JSON object, or return None: bodies are untrusted input."""
+    try:
+        decoded = json.loads(response.content)
+    except (ValueError, UnicodeDecodeError, RecursionError):
+        return None
+    return decoded if isinstance(decoded, dict) else None

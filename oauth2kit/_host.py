@@ -1,0 +1,286 @@
+"""The plugin host: pluggy's plugin manager, the registries, and what happened to each plugin."""
+
+from __future__ import annotations
+
+import logging
+import os
+import threading
+from typing import TYPE_CHECKING, Any, Literal, NamedTuple, final
+
+import pluggy
+
+import oauth2kit.hookspecs as hookspecs
+from oauth2kit._discovery import discover, distribution_of
+from oauth2kit._exceptions import InvalidPlugin, PluginError, UnknownGrantType
+from oauth2kit._registry import Registry, is_blocked
+
+if TYPE_CHECKING:
+    from collections.abc import Iterable
+
+    from oauth2kit._tokens import BearerToken
+    from oauth2kit.hookspecs import ClientAuthFactory, DPoPKeyGenerator, GrantType
+
+__all__ = ["DISABLE_ENV_VAR", "PluginHost", "PluginInfo", "default_host", "set_default_host"]
+
+logger = logging.getLogger("oauth2kit.plugins")
+
+#: Comma-separated plugin names (or globs such as ``vendor.*``) blocked in every host.
+DISABLE_ENV_VAR = "OAUTH2KIT_DISABLE_PLUGINS"
+
+PluginStatus = Literal["loaded", "blocked", "failed"]
+
+_REGISTRATION_HOOKS = {
+    "oauth2kit_register_grant_types": "grant_types",
+    "oauth2kit_register_client_auth_methods": "client_auth_methods",
+    "oauth2kit_register_token_types": "token_types",
+    "oauth2kit_register_dpop_key_generators": "dpop_key_generators",
+    "oauth2kit_register_extensions": "extensions",
+}
+
+
+class PluginInfo(NamedTuple):
+    """What the host knows about one plugin, for listings and diagnostics.
+
+    Attributes:
+        name: the entry-point (or registration) name, e.g. ``grant.client_credentials``.
+        module: where the plugin lives (``module`` or ``module:object``).
+        status: ``loaded``, ``blocked`` (disabled, not imported) or ``failed``.
+        distribution: the installed distribution that ships it, if known.
+        version: that distribution's version.
+        error: why it failed.
+        hooks: the hooks it implements.
+        provides: registry name -> the entry names it registered.
+    """
+
+    name: str
+    module: str
+    status: PluginStatus
+    distribution: str | None = None
+    version: str | None = None
+    error: str | None = None
+    hooks: tuple[str, ...] = ()
+    provides: dict[str, list[str]] | None = None
+
+    def as_dict(self) -> dict[str, Any]:
+        """A JSON-ready dict of this record."""
+        data = self._asdict()
+        data["hooks"] = list(self.hooks)
+        data["provides"] = dict(self.provides or {})
+        return data
+
+
+def _env_blocked() -> frozenset[str]:
+    raw = os.environ.get(DISABLE_ENV_VAR, "")
+    return frozenset(part.strip() for part in raw.replace(" ", ",").split(",") if part.strip())
+
+
+@final
+class PluginHost:
+    """Loads plugins, validates them, fills the registries, and calls hooks.
+
+    Most programs never build one: clients share the process-wide `default_host()`.
+
+    Args:
+        disable: plugin names (or shell-style globs) to block; merged with the names in the
+            ``OAUTH2KIT_DISABLE_PLUGINS`` environment variable. Blocked plugins are not even
+            imported.
+        load_entry_points: discover plugins from entry points and the built-in table. With
+            False the host starts empty and takes plugins only from `register`.
+    """
+
+    def __init__(self, *, disable: Iterable[str] = (), load_entry_points: bool = True) -> None:
+        self.disabled: frozenset[str] = frozenset(disable) | _env_blocked()
+        self._lock = threading.RLock()
+        self._pm = pluggy.PluginManager(hookspecs.PROJECT_NAME)
+        self._pm.add_hookspecs(hookspecs)
+        self.grant_types: Registry[GrantType] = Registry("grant_types", missing=UnknownGrantType)
+        self.client_auth_methods: Registry[ClientAuthFactory] = Registry("client_auth_methods")
+        self.token_types: Registry[type[BearerToken]] = Registry("token_types", casefold=True)
+        self.dpop_key_generators: Registry[DPoPKeyGenerator] = Registry("dpop_key_generators")
+        self.extensions: Registry[object] = Registry("extensions")
+        self._records: dict[str, PluginInfo] = {}
+        self._hook_views: dict[frozenset[str], _HookView] = {}
+        if load_entry_points:
+            with self._lock:
+                for found in discover(self.disabled):
+                    if found.blocked:
+                        self._records[found.name] = PluginInfo(found.name, found.target, "blocked")
+                    elif found.plugin is None:
+                        self._fail(found.name, found.target, found.error or "not importable")
+                    else:
+                        self._add(found.plugin, found.name, found.target)
+
+    # --- registering ----------------------------------------------------------------------
+
+    def register(self, plugin: object, name: str | None = None) -> PluginInfo:
+        """Register `plugin` at run time; its registration hooks run at once.
+
+        Args:
+            plugin: a module, class or instance with `hookimpl`-marked functions.
+            name: the plugin's name; defaults to the module or class name.
+
+        Returns:
+            The plugin's record; its status is ``failed`` (with the error) if the plugin did
+            not validate, or ``blocked`` if its name is disabled in this host.
+        """
+        name = name or getattr(plugin, "__name__", None) or type(plugin).__name__
+        module = getattr(plugin, "__module__", None) or getattr(plugin, "__name__", name)
+        with self._lock:
+            if name in self._records and self._records[name].status == "loaded":
+                msg = f"a plugin named {name!r} is already registered"
+                raise PluginError(msg)
+            if is_blocked(name, self.disabled):
+                self._records[name] = PluginInfo(name, str(module), "blocked")
+            else:
+                self._add(plugin, name, str(module))
+            self._hook_views.clear()
+            return self._records[name]
+
+    def unregister(self, name: str) -> None:
+        """Remove plugin `name`, its hook implementations and its registry entries."""
+        with self._lock:
+            plugin = self._pm.get_plugin(name)
+            if plugin is not None:
+                self._pm.unregister(plugin, name=name)
+            for registry in self._registries():
+                registry.remove_plugin(name)
+            self._records.pop(name, None)
+            self._hook_views.clear()
+
+    def _add(self, plugin: object, name: str, module: str) -> None:
+        try:
+            self._pm.register(plugin, name=name)
+        except Exception as exc:  # noqa: BLE001 - pluggy raises ValueError or PluginValidationError
+            self._fail(name, module, f"{type(exc).__name__}: {exc}")
+            return
+        try:
+            self._validate(plugin, name)
+            self._run_registration_hooks(plugin, name)
+        except Exception as exc:  # noqa: BLE001 - a broken plugin must not break the others
+            self._pm.unregister(plugin, name=name)
+            for registry in self._registries():
+                registry.remove_plugin(name)
+            self._fail(name, module, f"{type(exc).__name__}: {exc}")
+            return
+        self._records[name] = PluginInfo(name, module, "loaded")
+
+    def _validate(self, plugin: object, name: str) -> None:
+        """Refuse hook implementations for hooks that do not exist (a typo, an old plugin)."""
+        unknown = [
+            caller.name
+            for caller in self._pm.get_hookcallers(plugin) or []
+            if not caller.has_spec()
+        ]
+        if unknown:
+            msg = f"plugin {name!r} implements unknown hooks: {', '.join(sorted(unknown))}"
+            raise InvalidPlugin(msg)
+
+    def _run_registration_hooks(self, plugin: object, name: str) -> None:
+        # Called per plugin rather than through pluggy's historic calls, so that each
+        # registry knows which plugin added each entry (for listings and per-client blocking).
+        for hook_name, registry_name in _REGISTRATION_HOOKS.items():
+            registry: Registry[Any] = getattr(self, registry_name)
+            for impl in getattr(self._pm.hook, hook_name).get_hookimpls():
+                if impl.plugin is plugin:
+                    impl.function(registry=registry.bind(name))
+
+    def _fail(self, name: str, module: str, error: str) -> None:
+        logger.warning("oauth2kit plugin %r was set aside: %s", name, error)
+        self._records[name] = PluginInfo(name, module, "failed", error=error)
+
+    def _registries(self) -> tuple[Registry[Any], ...]:
+        return tuple(getattr(self, attr) for attr in _REGISTRATION_HOOKS.values())
+
+    # --- using --------------------------------------------------------------------------
+
+    @property
+    def hook(self) -> Any:
+        """pluggy's hook relay: ``host.hook.oauth2kit_<name>(**kwargs)``."""
+        return self._pm.hook
+
+    def hooks(self, blocked: frozenset[str] = frozenset()) -> Any:
+        """A hook relay that leaves out the plugins named in `blocked` (per-client blocking)."""
+        if not blocked:
+            return self._pm.hook
+        view = self._hook_views.get(blocked)
+        if view is None:
+            with self._lock:
+                view = self._hook_views[blocked] = _HookView(self._pm, blocked)
+        return view
+
+    def is_loaded(self, name: str) -> bool:
+        """Tell whether plugin `name` is registered and working."""
+        record = self._records.get(name)
+        return record is not None and record.status == "loaded"
+
+    def plugins(self) -> list[PluginInfo]:
+        """Every plugin the host has seen, with its status, hooks and registry entries."""
+        with self._lock:
+            records = list(self._records.values())
+            result = []
+            for record in records:
+                distribution, version = distribution_of(record.name)
+                plugin = self._pm.get_plugin(record.name)
+                hooks = (
+                    tuple(sorted(c.name for c in self._pm.get_hookcallers(plugin) or []))
+                    if plugin is not None
+                    else ()
+                )
+                provides = {
+                    registry.kind: names
+                    for registry in self._registries()
+                    if (names := registry.provided_by(record.name))
+                }
+                result.append(
+                    record._replace(
+                        distribution=distribution,
+                        version=version,
+                        hooks=hooks,
+                        provides=provides,
+                    )
+                )
+        return sorted(result, key=lambda info: info.name)
+
+
+@final
+class _HookView:
+    """pluggy hook callers without some plugins, built on first use of each hook."""
+
+    def __init__(self, pm: pluggy.PluginManager, blocked: frozenset[str]) -> None:
+        self._pm = pm
+        self._blocked = blocked
+        self._callers: dict[str, Any] = {}
+
+    def __getattr__(self, name: str) -> Any:
+        caller = self._callers.get(name)
+        if caller is None:
+            removed = [
+                plugin
+                for plugin_name, plugin in self._pm.list_name_plugin()
+                if is_blocked(plugin_name, self._blocked)
+            ]
+            caller = self._callers[name] = self._pm.subset_hook_caller(name, removed)
+        return caller
+
+
+_default_host: PluginHost | None = None
+_default_lock = threading.Lock()
+
+
+def default_host() -> PluginHost:
+    """The process-wide plugin host, created (and plugins discovered) on first use."""
+    global _default_host  # noqa: PLW0603 - the one process-wide host
+    host = _default_host
+    if host is None:
+        with _default_lock:
+            if _default_host is None:
+                _default_host = PluginHost()
+            host = _default_host
+    return host
+
+
+def set_default_host(host: PluginHost | None) -> None:
+    """Replace the process-wide host (None: rediscover on next use). Mostly for tests."""
+    global _default_host  # noqa: PLW0603 - the one process-wide host
+    with _default_lock:
+        _default_host = host

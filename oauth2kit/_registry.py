@@ -1,0 +1,158 @@
+"""Registries: named things (grant types, client authentication methods, ...) that plugins provide."""
+
+from __future__ import annotations
+
+import threading
+from fnmatch import fnmatchcase
+from typing import TYPE_CHECKING, Generic, TypeVar, final
+
+from oauth2kit._exceptions import (
+    PluginDisabled,
+    PluginNotAvailable,
+    RegistryConflict,
+)
+
+if TYPE_CHECKING:
+    from collections.abc import Callable, Iterable, Iterator
+
+__all__ = ["Registry", "RegistryEntry", "is_blocked"]
+
+T = TypeVar("T")
+
+
+def is_blocked(plugin: str, patterns: Iterable[str]) -> bool:
+    """Tell whether plugin name `plugin` matches one of the block `patterns` (shell globs)."""
+    return any(fnmatchcase(plugin, pattern) for pattern in patterns)
+
+
+@final
+class RegistryEntry(Generic[T]):
+    """One registered value and the plugin that registered it."""
+
+    __slots__ = ("name", "plugin", "value")
+
+    def __init__(self, name: str, value: T, plugin: str) -> None:
+        self.name = name
+        self.value = value
+        self.plugin = plugin
+
+    def __repr__(self) -> str:
+        return f"RegistryEntry({self.name!r}, plugin={self.plugin!r})"
+
+
+@final
+class Registry(Generic[T]):
+    """A table of named entries that plugins fill from their registration hooks.
+
+    Plugins receive a registry bound to their own name and call `add`; clients look entries
+    up with `get`. An entry may be replaced by a later plugin that asks for it; the replaced
+    entry stays underneath, so that blocking the newcomer (for one client, say) brings the
+    original back.
+
+    Args:
+        kind: the registry's name, used in error messages (``grant_types``, ...).
+        casefold: compare names case-insensitively (token types: ``bearer`` is ``Bearer``).
+        missing: the exception class raised for a name nobody registered.
+    """
+
+    __slots__ = ("_casefold", "_entries", "_lock", "_missing", "_plugin", "kind")
+
+    def __init__(
+        self,
+        kind: str,
+        *,
+        casefold: bool = False,
+        missing: Callable[[str, str], PluginNotAvailable] = PluginNotAvailable,
+    ) -> None:
+        self.kind = kind
+        self._casefold = casefold
+        self._missing = missing
+        # name -> entries, newest first. Lists are replaced, never mutated, so readers need
+        # no lock; writers take it.
+        self._entries: dict[str, list[RegistryEntry[T]]] = {}
+        self._lock = threading.Lock()
+        self._plugin: str | None = None
+
+    def bind(self, plugin: str) -> Registry[T]:
+        """Return a view of this registry whose `add` records `plugin` as the provider."""
+        view: Registry[T] = Registry.__new__(Registry)
+        view.kind = self.kind
+        view._casefold = self._casefold  # noqa: SLF001 - same class
+        view._missing = self._missing  # noqa: SLF001
+        view._entries = self._entries  # noqa: SLF001
+        view._lock = self._lock  # noqa: SLF001
+        view._plugin = plugin  # noqa: SLF001
+        return view
+
+    def _key(self, name: str) -> str:
+        return name.casefold() if self._casefold else name
+
+    def add(self, name: str, value: T, *, replace: bool = False) -> None:
+        """Register `value` under `name`.
+
+        Args:
+            name: the entry's name, e.g. a grant name or a public class name.
+            value: what is registered.
+            replace: override an entry that another plugin registered.
+
+        Raises:
+            RegistryConflict: if `name` is taken and `replace` is false.
+        """
+        if self._plugin is None:
+            msg = "add() is for plugins: call it on the registry passed to a registration hook"
+            raise TypeError(msg)
+        key = self._key(name)
+        with self._lock:
+            existing = self._entries.get(key, [])
+            if existing and not replace:
+                raise RegistryConflict(self.kind, name, existing[0].plugin, self._plugin)
+            self._entries[key] = [RegistryEntry(name, value, self._plugin), *existing]
+
+    def remove_plugin(self, plugin: str) -> None:
+        """Drop every entry that `plugin` registered (it was unregistered or failed)."""
+        with self._lock:
+            for key, entries in list(self._entries.items()):
+                kept = [entry for entry in entries if entry.plugin != plugin]
+                if kept:
+                    self._entries[key] = kept
+                else:
+                    del self._entries[key]
+
+    def entry(self, name: str, *, blocked: frozenset[str] = frozenset()) -> RegistryEntry[T]:
+        """Return the entry for `name`, skipping entries of `blocked` plugins.
+
+        Raises:
+            PluginDisabled: if every plugin providing `name` is blocked.
+            PluginNotAvailable: (or the registry's `missing` class) if nobody provides it.
+        """
+        entries = self._entries.get(self._key(name), ())
+        for entry in entries:
+            if not is_blocked(entry.plugin, blocked):
+                return entry
+        if entries:
+            raise PluginDisabled(self.kind, name, tuple(entry.plugin for entry in entries))
+        raise self._missing(self.kind, name)
+
+    def get(self, name: str, *, blocked: frozenset[str] = frozenset()) -> T:
+        """Return the value registered as `name`; see `entry` for the errors."""
+        return self.entry(name, blocked=blocked).value
+
+    def __contains__(self, name: object) -> bool:
+        return isinstance(name, str) and self._key(name) in self._entries
+
+    def __iter__(self) -> Iterator[RegistryEntry[T]]:
+        """Iterate over the active entry of each name."""
+        for entries in list(self._entries.values()):
+            yield entries[0]
+
+    def provided_by(self, plugin: str) -> list[str]:
+        """The names of the entries that `plugin` registered."""
+        return sorted(
+            entry.name
+            for entries in list(self._entries.values())
+            for entry in entries
+            if entry.plugin == plugin
+        )
+
+    def __repr__(self) -> str:
+        return f"Registry({self.kind!r}, {sorted(self._entries)})"

@@ -1,0 +1,237 @@
+"""Access token types: `BearerToken` is the base every token type plugin extends.
+
+This module sits on the import path of `import oauth2kit`, so it uses plain classes rather
+than attrs (whose import alone costs a fifth of importing requests).
+"""
+
+from __future__ import annotations
+
+import math
+import time
+from datetime import UTC, datetime, timedelta
+from typing import TYPE_CHECKING, Any, ClassVar, Self
+
+import requests.auth
+
+from oauth2kit._exceptions import ExpiredAccessToken, InvalidParam
+
+if TYPE_CHECKING:
+    from collections.abc import Mapping
+
+__all__ = ["BearerToken", "TokenResponse", "parse_expires_in"]
+
+_REDACTED = "***"
+
+
+def parse_expires_in(expires_in: object) -> int | None:
+    """Turn an ``expires_in`` value into whole seconds.
+
+    Servers send it as a number or as a numeric string; anything else means "no known
+    expiry", which is also what upstream does with a non-numeric string.
+    """
+    if isinstance(expires_in, bool):
+        return None
+    if isinstance(expires_in, int | float):
+        return int(expires_in)
+    if isinstance(expires_in, str):
+        try:
+            return int(float(expires_in))
+        except ValueError:
+            return None
+    return None
+
+
+class TokenResponse:
+    """Marker base class of whatever a token endpoint returns."""
+
+    TOKEN_TYPE: ClassVar[str] = ""
+
+
+class BearerToken(TokenResponse, requests.auth.AuthBase):
+    """An RFC 6750 Bearer token, as returned by a token endpoint; also a requests auth handler.
+
+    `str(token)` is the access token, so a token can stand where a string is expected;
+    `repr(token)` never shows the access, refresh or ID token.
+
+    Args:
+        access_token: the access token value.
+        expires_at: when the access token expires (timezone-aware, or naive UTC).
+        scope: the granted scope.
+        refresh_token: the refresh token, if any.
+        token_type: must match the class's ``TOKEN_TYPE``, case-insensitively.
+        id_token: the ID token, if any, as its compact serialization.
+        expires_in: seconds from now until expiry; used when `expires_at` is not given.
+        **kwargs: any other member of the token response, readable as an attribute
+            (``token.issued_token_type``) or by subscript (``token["my.attr"]``).
+
+    Raises:
+        InvalidParam: if `access_token` is not a non-empty string or `token_type` does not
+            match.
+    """
+
+    TOKEN_TYPE: ClassVar[str] = "Bearer"
+    AUTHORIZATION_HEADER: ClassVar[str] = "Authorization"
+    AUTHORIZATION_SCHEME: ClassVar[str] = "Bearer"
+
+    __slots__ = (
+        "_expires_ts",
+        "access_token",
+        "expires_at",
+        "id_token",
+        "kwargs",
+        "refresh_token",
+        "scope",
+        "token_type",
+    )
+
+    def __init__(
+        self,
+        access_token: str,
+        *,
+        expires_at: datetime | None = None,
+        scope: str | None = None,
+        refresh_token: str | None = None,
+        token_type: str | None = None,
+        id_token: str | None = None,
+        expires_in: int | str | None = None,
+        **kwargs: Any,
+    ) -> None:
+        if not isinstance(access_token, str) or not access_token:
+            msg = f"access_token must be a non-empty str, got {type(access_token).__name__}"
+            raise InvalidParam(msg)
+        token_type = self.TOKEN_TYPE if token_type is None else token_type
+        if not isinstance(token_type, str) or token_type.casefold() != self.TOKEN_TYPE.casefold():
+            msg = f"token_type {token_type!r} does not match {type(self).__name__}"
+            raise InvalidParam(f"{msg} (expected {self.TOKEN_TYPE!r})")
+        if expires_at is None:
+            seconds = parse_expires_in(expires_in)
+            if seconds is not None:
+                # Whole seconds, like upstream: expiry is a hint with one-second precision.
+                expires_at = datetime.now(tz=UTC).replace(microsecond=0) + timedelta(
+                    seconds=seconds
+                )
+        elif expires_at.tzinfo is None:
+            expires_at = expires_at.replace(tzinfo=UTC)
+        self.access_token = access_token
+        self.expires_at = expires_at
+        self.scope = scope
+        self.refresh_token = refresh_token
+        self.token_type = token_type
+        self.id_token = id_token
+        self.kwargs: dict[str, Any] = kwargs
+        # A float deadline keeps the per-request expiry check to one time.time() call.
+        self._expires_ts = None if expires_at is None else expires_at.timestamp()
+
+    # --- expiry -----------------------------------------------------------------------
+
+    def is_expired(self, leeway: float = 0) -> bool | None:
+        """Tell whether the token expires within `leeway` seconds; None if its expiry is unknown."""
+        if self._expires_ts is None:
+            return None
+        return time.time() + leeway > self._expires_ts
+
+    @property
+    def expires_in(self) -> int | None:
+        """Seconds left until expiry (negative once expired), or None if unknown."""
+        if self._expires_ts is None:
+            return None
+        return math.ceil(self._expires_ts - time.time())
+
+    # --- requests auth handler ----------------------------------------------------------
+
+    def authorization_header(self) -> str:
+        """The value of the Authorization header that carries this token."""
+        return f"{self.AUTHORIZATION_SCHEME} {self.access_token}"
+
+    def __call__(self, request: requests.PreparedRequest) -> requests.PreparedRequest:
+        """Add this token to `request`; raise `ExpiredAccessToken` if it has expired."""
+        expires = self._expires_ts
+        if expires is not None and time.time() > expires:
+            msg = f"the access token expired at {self.expires_at}"
+            raise ExpiredAccessToken(msg)
+        request.headers[self.AUTHORIZATION_HEADER] = (
+            f"{self.AUTHORIZATION_SCHEME} {self.access_token}"
+        )
+        return request
+
+    # --- custom attributes --------------------------------------------------------------
+
+    def __getattr__(self, key: str) -> Any:
+        """Read a non-standard member of the token response, such as ``issued_token_type``."""
+        if key == "kwargs" or key.startswith("__"):
+            # Not set yet (copy, pickle, a failed __init__): never recurse into kwargs.
+            raise AttributeError(key)
+        try:
+            return self.kwargs[key]
+        except KeyError:
+            msg = f"{type(self).__name__!r} has no attribute {key!r}"
+            raise AttributeError(msg) from None
+
+    def __getitem__(self, key: str) -> Any:
+        """Read any member of the token response by name, e.g. ``token["my.custom.attr"]``."""
+        if key in self.kwargs:
+            return self.kwargs[key]
+        if key in _STANDARD_FIELDS:
+            return getattr(self, key)
+        raise KeyError(key)
+
+    # --- conversions --------------------------------------------------------------------
+
+    def as_dict(self) -> dict[str, Any]:
+        """Return the token as a token response: standard members, `expires_in`, and kwargs."""
+        data: dict[str, Any] = {
+            "access_token": self.access_token,
+            "token_type": self.token_type,
+            "expires_in": self.expires_in,
+            "scope": self.scope,
+            "refresh_token": self.refresh_token,
+            "id_token": self.id_token,
+            **self.kwargs,
+        }
+        return {key: value for key, value in data.items() if value is not None}
+
+    @classmethod
+    def from_response(cls, data: Mapping[str, Any]) -> Self:
+        """Build a token from a token endpoint's JSON object."""
+        return cls(**data)
+
+    def __str__(self) -> str:
+        """The access token, so that a token can be used where a string is expected."""
+        return self.access_token
+
+    def __repr__(self) -> str:
+        """Show the token's metadata, never its secrets."""
+        parts = [f"access_token={_REDACTED!r}", f"token_type={self.token_type!r}"]
+        if self.expires_at is not None:
+            parts.append(f"expires_at={self.expires_at.isoformat()!r}")
+        if self.scope is not None:
+            parts.append(f"scope={self.scope!r}")
+        if self.refresh_token is not None:
+            parts.append(f"refresh_token={_REDACTED!r}")
+        if self.id_token is not None:
+            parts.append(f"id_token={_REDACTED!r}")
+        parts.extend(f"{key}=..." for key in self.kwargs)
+        return f"{type(self).__name__}({', '.join(parts)})"
+
+    def __eq__(self, other: object) -> bool:
+        """Tokens are equal when they are of the same class and carry the same data."""
+        if type(other) is not type(self):
+            return NotImplemented
+        assert isinstance(other, BearerToken)  # noqa: S101 - narrows the type for mypy
+        return all(getattr(self, name) == getattr(other, name) for name in _STANDARD_FIELDS) and (
+            self.kwargs == other.kwargs
+        )
+
+    def __hash__(self) -> int:
+        """Hash by the access token, which identifies a token."""
+        return hash((type(self), self.access_token))
+
+
+_STANDARD_FIELDS = (
+    "access_token",
+    "expires_at",
+    "scope",
+    "refresh_token",
+    "token_type",
+    "id_token",
+)

@@ -1,0 +1,226 @@
+"""The hook specifications: everything a plugin can do, in one module.
+
+A plugin is a module (or any object) with functions named after these specs and marked with
+`hookimpl`. It is found through the ``oauth2kit.plugins`` entry-point group, or registered at
+run time with `PluginHost.register`. Every standard flow in oauth2kit is itself such a
+plugin, so the built-ins under ``plugins/`` are worked examples of every hook here.
+
+There are three kinds of hooks:
+
+- **Registration hooks** fill a `Registry` with named things: grant types, client
+  authentication methods, token types, DPoP key generators and public extensions. They run
+  once for each plugin when it is registered, including plugins registered later at run
+  time. A name clash is an error naming both plugins, unless the newcomer passes
+  ``replace=True``.
+- **First-result hooks** let one plugin decide: the first non-None result wins. Built-in
+  implementations are ``trylast``, so any installed plugin overrides them by returning a
+  value, and falls through to them by returning None.
+- **Call-all hooks** let every plugin take part: configure clients, prepare outgoing
+  requests, fix up responses, validate ID tokens, observe obtained tokens.
+
+Vendor plugins should act only for their own vendor: every hook receives the client
+(directly or as ``call.client``), so check its ``issuer`` or endpoints and return early.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any, Protocol
+
+import pluggy
+
+if TYPE_CHECKING:
+    from collections.abc import Mapping
+
+    import requests
+
+    from oauth2kit._client import OAuth2Client
+    from oauth2kit._exceptions import OAuth2KitError
+    from oauth2kit._exchange import EndpointCall, EndpointResponse
+    from oauth2kit._registry import Registry
+    from oauth2kit._tokens import BearerToken
+
+__all__ = [
+    "PROJECT_NAME",
+    "ClientAuthFactory",
+    "DPoPKeyGenerator",
+    "GrantType",
+    "hookimpl",
+    "hookspec",
+]
+
+PROJECT_NAME = "oauth2kit"
+hookspec = pluggy.HookspecMarker(PROJECT_NAME)
+#: The marker for hook implementations: ``@oauth2kit.hookimpl``.
+hookimpl = pluggy.HookimplMarker(PROJECT_NAME)
+
+
+class GrantType(Protocol):
+    """What a grant type plugin registers: how to turn a grant's parameters into a token request.
+
+    `OAuth2Client.grant(name, **params)` looks the grant up by name, calls `build`, adds
+    ``grant_type``, and sends the result to the token endpoint.
+    """
+
+    #: The ``grant_type`` value sent to the token endpoint (a name or a URN).
+    grant_type: str
+
+    def build(self, client: OAuth2Client, params: dict[str, Any]) -> dict[str, Any]:
+        """Return the form fields of the token request (without ``grant_type``).
+
+        Must consume every parameter it understands and pass the rest through as form
+        fields, so that nothing a user passed is silently dropped. Raise an
+        `oauth2kit.InvalidParam` subclass for a bad value.
+        """
+        ...
+
+
+class ClientAuthFactory(Protocol):
+    """What a client authentication plugin registers: builds a `requests` auth handler.
+
+    Called as ``factory(client_id)`` for methods without a credential (``none``) and as
+    ``factory(client_id, credential)`` otherwise, where `credential` is a client secret
+    (``client_secret_*``) or a private key (``private_key_jwt``). The handler must expose
+    ``client_id``.
+    """
+
+    def __call__(self, client_id: str, *credential: Any) -> requests.auth.AuthBase:
+        """Build the auth handler."""
+        ...
+
+
+class DPoPKeyGenerator(Protocol):
+    """What a DPoP key generator plugin registers, by algorithm name: makes a fresh key."""
+
+    def __call__(self, alg: str) -> Any:
+        """Generate a new private key for DPoP proofs signed with `alg`."""
+        ...
+
+
+# --- registration hooks ------------------------------------------------------------------
+
+
+@hookspec
+def oauth2kit_register_grant_types(registry: Registry[GrantType]) -> None:
+    """Register grant types by name, e.g. ``registry.add("client_credentials", grant)``.
+
+    The name is what `OAuth2Client.grant` takes; the grant's ``grant_type`` attribute is what
+    goes on the wire.
+    """
+
+
+@hookspec
+def oauth2kit_register_client_auth_methods(registry: Registry[ClientAuthFactory]) -> None:
+    """Register client authentication methods by their RFC 7591 names.
+
+    Names: ``client_secret_basic``, ``client_secret_post``, ``client_secret_jwt``,
+    ``private_key_jwt``, ``none``, ``tls_client_auth``, ... The client's ``auth=`` shortcuts
+    (a ``(client_id, secret)`` tuple, a bare client_id) and its ``token_endpoint_auth_method``
+    argument resolve through this registry.
+    """
+
+
+@hookspec
+def oauth2kit_register_token_types(registry: Registry[type[BearerToken]]) -> None:
+    """Register access token classes by ``token_type`` value (compared case-insensitively).
+
+    The standard response parser builds tokens with the class registered for the
+    response's ``token_type`` (``Bearer`` when the server omits it).
+    """
+
+
+@hookspec
+def oauth2kit_register_dpop_key_generators(registry: Registry[DPoPKeyGenerator]) -> None:
+    """Register DPoP key generators by signature algorithm (``ES256``, ``EdDSA``, ...)."""
+
+
+@hookspec
+def oauth2kit_register_extensions(registry: Registry[object]) -> None:
+    """Register public objects by name: auth handlers, ApiClient, vendor helpers, ...
+
+    Every name registered here can be imported from the package root
+    (``from oauth2kit import OAuth2ClientCredentialsAuth``), resolved on first access.
+    """
+
+
+# --- first-result hooks ------------------------------------------------------------------
+
+
+@hookspec(firstresult=True)
+def oauth2kit_parse_response(call: EndpointCall, response: EndpointResponse) -> object | None:
+    """Turn a successful (2xx) endpoint response into its result, or return None to pass.
+
+    For the token endpoint the result must be a `BearerToken` (or subclass). Raise an
+    `oauth2kit.OAuth2Error` subclass if the response is unusable.
+    """
+
+
+@hookspec(firstresult=True)
+def oauth2kit_parse_error(call: EndpointCall, response: EndpointResponse) -> OAuth2KitError | None:
+    """Return the exception to raise for an error response, or None to pass.
+
+    The kernel raises what the first implementation returns.
+    """
+
+
+@hookspec(firstresult=True)
+def oauth2kit_retry_request(call: EndpointCall, response: EndpointResponse) -> float | None:
+    """Ask for the request to be sent again: return a delay in seconds, or None.
+
+    For DPoP nonce challenges (delay 0) and back-off on 429/503. The kernel caps the
+    attempts (``call.attempt`` counts them) and runs `oauth2kit_prepare_request` again
+    before each retry, so proofs and nonces are fresh.
+    """
+
+
+@hookspec(firstresult=True)
+def oauth2kit_expected_issuer(client: OAuth2Client, received: str | None) -> str | None:
+    """Return the issuer value to expect in a response or ID token from `client`'s server.
+
+    Lets a vendor plugin resolve issuer templates (for example a ``{tenantid}`` placeholder)
+    against the `received` value. Return None to expect ``client.issuer``.
+    """
+
+
+@hookspec(firstresult=True)
+def oauth2kit_jose_backend(alg: str, operation: str) -> Any:
+    """Return the JOSE backend that performs `operation` (sign, verify, encrypt, decrypt) with `alg`.
+
+    Return None to leave the choice to the next plugin and finally to the built-in facade.
+    """
+
+
+# --- call-all hooks ----------------------------------------------------------------------
+
+
+@hookspec
+def oauth2kit_configure_client(client: OAuth2Client) -> None:
+    """Called once for each new `OAuth2Client`, after its own settings are validated."""
+
+
+@hookspec
+def oauth2kit_prepare_request(call: EndpointCall, request: requests.Request) -> None:
+    """Adjust an outgoing request before it is sent: add vendor parameters or headers.
+
+    `request.data` holds the form fields, `request.headers` the headers; client
+    authentication (`request.auth`) runs after these hooks, when the request is prepared.
+    """
+
+
+@hookspec
+def oauth2kit_fixup_response(call: EndpointCall, response: EndpointResponse) -> None:
+    """Repair a response before it is parsed: change ``response.data`` or ``status_code``."""
+
+
+@hookspec
+def oauth2kit_validate_id_token(
+    client: OAuth2Client,
+    claims: Mapping[str, Any],
+    headers: Mapping[str, Any],
+    token: BearerToken,
+) -> None:
+    """Check an ID token after the standard checks passed; raise to reject it."""
+
+
+@hookspec
+def oauth2kit_token_obtained(call: EndpointCall, token: BearerToken) -> None:
+    """Called after every token the token endpoint issued: persist, cache, count, ..."""

@@ -1,0 +1,1 @@
+"""Built-in client authentication plugins: one module, and one entry point, per method."""

@@ -1,0 +1,34 @@
+"""``none``: a public client that only identifies itself (RFC 6749 section 2.1)."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from oauth2kit import BaseClientAuthenticationMethod
+from oauth2kit.hookspecs import hookimpl
+
+if TYPE_CHECKING:
+    import requests
+
+    from oauth2kit import Registry
+    from oauth2kit.hookspecs import ClientAuthFactory
+
+
+class PublicApp(BaseClientAuthenticationMethod):
+    """Send only the ``client_id`` form field: for clients that cannot keep a secret."""
+
+    def authenticate(self, request: requests.PreparedRequest) -> requests.PreparedRequest:
+        """Add the client_id to the form body."""
+        return self.set_form_fields(request, client_id=self.client_id)
+
+
+@hookimpl
+def oauth2kit_register_client_auth_methods(registry: Registry[ClientAuthFactory]) -> None:
+    """Register ``none``."""
+    registry.add("none", PublicApp)
+
+
+@hookimpl
+def oauth2kit_register_extensions(registry: Registry[object]) -> None:
+    """Export `PublicApp` from the package root."""
+    registry.add("PublicApp", PublicApp)

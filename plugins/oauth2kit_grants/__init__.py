@@ -1,0 +1,1 @@
+"""Built-in grant type plugins: one module, and one entry point, per grant."""

@@ -1,0 +1,129 @@
+"""`OAuth2AccessTokenAuth`: send a token, renew it ahead of expiry, one renewal at a time.
+
+Entry point ``handler.access_token``. Subclasses only override `renew_token`.
+"""
+
+from __future__ import annotations
+
+import math
+import threading
+import time
+from concurrent.futures import Future
+from typing import TYPE_CHECKING, Any
+
+import requests.auth
+
+from oauth2kit import BearerToken, NonRenewableTokenError
+from oauth2kit.hookspecs import hookimpl
+
+if TYPE_CHECKING:
+    from oauth2kit import OAuth2Client, Registry
+
+
+class OAuth2AccessTokenAuth(requests.auth.AuthBase):
+    """A requests auth handler that sends an access token and renews it when needed.
+
+    The token is renewed once it expires within `leeway` seconds. Renewal is single-flight:
+    however many threads find the token due at once, one of them renews it and the others
+    wait for that result (or its exception) instead of sending requests of their own, which
+    matters with refresh tokens that rotate.
+
+    Args:
+        client: the client that renews the token.
+        token: the current token, as a `BearerToken` or an access token string.
+        leeway: seconds before expiry at which the token is renewed.
+        **token_kwargs: extra parameters for every renewal request.
+    """
+
+    def __init__(
+        self,
+        client: OAuth2Client,
+        token: str | BearerToken | None = None,
+        *,
+        leeway: float = 20,
+        **token_kwargs: Any,
+    ) -> None:
+        self.client = client
+        self.leeway = leeway
+        self.token_kwargs = token_kwargs
+        self._lock = threading.Lock()
+        self._renewal: Future[BearerToken | None] | None = None
+        self._renew_at = -math.inf
+        self.token = token  # type: ignore[assignment] # the setter accepts a str
+
+    @property
+    def token(self) -> BearerToken | None:
+        """The current token; None until one is obtained or after `forget_token`."""
+        return self._token
+
+    @token.setter
+    def token(self, token: str | BearerToken | None) -> None:
+        if isinstance(token, str):
+            token = BearerToken(token)
+        # Readers check _renew_at before reading _token: close the fast path first, so that
+        # no reader pairs the new token with the old deadline.
+        self._renew_at = -math.inf
+        self._token = token
+        if token is not None:
+            expires_at = token.expires_at
+            self._renew_at = (
+                math.inf if expires_at is None else expires_at.timestamp() - self.leeway
+            )
+
+    def __call__(self, request: requests.PreparedRequest) -> requests.PreparedRequest:
+        """Add the token to `request`, renewing it first if it is due."""
+        # The fast path, taken by nearly every request: one clock read, no lock, no hook.
+        if time.time() < self._renew_at:
+            return self._token(request)  # type: ignore[misc] # set whenever _renew_at is finite
+        token = self._renewed_token()
+        if token is None:
+            msg = f"{type(self).__name__} has no token and cannot obtain one"
+            raise NonRenewableTokenError(msg)
+        return token(request)
+
+    def _renewed_token(self) -> BearerToken | None:
+        """Renew the token unless another thread is doing it; then share its outcome."""
+        with self._lock:
+            if time.time() < self._renew_at:
+                return self._token
+            future = self._renewal
+            leader = future is None
+            if future is None:
+                future = self._renewal = Future()
+        if not leader:
+            return future.result()
+        try:
+            self.renew_token()
+        except BaseException as exc:
+            future.set_exception(exc)
+            raise
+        else:
+            future.set_result(self._token)
+        finally:
+            with self._lock:
+                self._renewal = None
+        return self._token
+
+    def renew_token(self) -> None:
+        """Obtain a new token and store it in `token`; here, with the token's refresh token.
+
+        Without a refresh token nothing happens, and the current token is used until it
+        really expires (then `ExpiredAccessToken` is raised).
+        """
+        token = self.token
+        if token is not None and token.refresh_token is not None:
+            self.token = self.client.refresh_token(token, **self.token_kwargs)
+
+    def forget_token(self) -> None:
+        """Drop the current token, so that the next request obtains a new one."""
+        self.token = None
+
+    def __repr__(self) -> str:
+        """Name the client and show the (redacted) token."""
+        return f"{type(self).__name__}(client={self.client!r}, token={self._token!r})"
+
+
+@hookimpl
+def oauth2kit_register_extensions(registry: Registry[object]) -> None:
+    """Export `OAuth2AccessTokenAuth` from the package root."""
+    registry.add("OAuth2AccessTokenAuth", OAuth2AccessTokenAuth)
