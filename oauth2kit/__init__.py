@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING, Any
 import requests
 
 from oauth2kit._client import DEFAULT_TIMEOUT, MAX_ATTEMPTS, Endpoints, GrantTypes, OAuth2Client
+from oauth2kit._client_auth import BaseClientAuthenticationMethod
 from oauth2kit._exceptions import (
     AccessDenied,
     AccountSelectionRequired,
@@ -28,8 +29,8 @@ from oauth2kit._exceptions import (
     IntrospectionError,
     InvalidAcrValuesParam,
     InvalidAuthResponse,
-    InvalidBackChannelAuthenticationResponse,
     InvalidBackchannelAuthenticationRequestHintParam,
+    InvalidBackChannelAuthenticationResponse,
     InvalidClient,
     InvalidDeviceAuthorizationResponse,
     InvalidEndpointUri,
@@ -74,7 +75,6 @@ from oauth2kit._exceptions import (
     UnsupportedTokenType,
     UseDPoPNonce,
 )
-from oauth2kit._client_auth import BaseClientAuthenticationMethod
 from oauth2kit._exchange import EndpointCall, EndpointResponse
 from oauth2kit._params import normalize_scope
 from oauth2kit._tokens import BearerToken, TokenResponse, parse_expires_in
@@ -105,6 +105,8 @@ _LAZY_KERNEL = {
     "hookimpl": "oauth2kit.hookspecs",
 }
 
+_PUBLIC_SUBMODULES = frozenset({"hookspecs"})
+
 # Names that built-in plugins register as extensions; any plugin may add more.
 _PLUGIN_EXPORTS = (
     "ClientSecretBasic",
@@ -117,10 +119,13 @@ _PLUGIN_EXPORTS = (
 
 def __getattr__(name: str) -> Any:
     """Resolve kernel names that are costly to import, and names that plugins provide."""
-    module_name = _LAZY_KERNEL.get(name)
-    if module_name is not None:
-        import importlib  # noqa: PLC0415 - only on first access
+    import importlib  # noqa: PLC0415 - only on first access
 
+    module_name = _LAZY_KERNEL.get(name)
+    if name in _PUBLIC_SUBMODULES:
+        # `from oauth2kit import hookspecs` asks the package before importing the submodule.
+        value = importlib.import_module(f"oauth2kit.{name}")
+    elif module_name is not None:
         value = getattr(importlib.import_module(module_name), name)
     elif name.startswith("_"):
         msg = f"module 'oauth2kit' has no attribute {name!r}"

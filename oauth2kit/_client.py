@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import logging
 import time
-from enum import Enum
+from enum import StrEnum
 from typing import TYPE_CHECKING, Any, ClassVar, Self
 
 import requests
@@ -61,10 +61,10 @@ DEFAULT_TIMEOUT = 10.0
 MAX_ATTEMPTS = 3
 
 
-class Endpoints(str, Enum):
+class Endpoints(StrEnum):
     """The endpoint attributes of `OAuth2Client`, named as in RFC 8414 metadata."""
 
-    TOKEN = "token_endpoint"
+    TOKEN = "token_endpoint"  # noqa: S105 - an endpoint name, not a secret
     AUTHORIZATION = "authorization_endpoint"
     BACKCHANNEL_AUTHENTICATION = "backchannel_authentication_endpoint"
     DEVICE_AUTHORIZATION = "device_authorization_endpoint"
@@ -75,7 +75,7 @@ class Endpoints(str, Enum):
     USER_INFO = "userinfo_endpoint"
 
 
-class GrantTypes(str, Enum):
+class GrantTypes(StrEnum):
     """The ``grant_type`` values of the standard grants."""
 
     CLIENT_CREDENTIALS = "client_credentials"
@@ -155,7 +155,7 @@ class OAuth2Client:
         "unsupported_token_type": UnsupportedTokenType,
     }
 
-    def __init__(  # noqa: PLR0915 - one assignment per upstream argument
+    def __init__(
         self,
         token_endpoint: str,
         auth: requests.auth.AuthBase | tuple[str, Any] | str | None = None,
@@ -175,7 +175,7 @@ class OAuth2Client:
         jwks_uri: str | None = None,
         authorization_server_jwks: Any = None,
         issuer: str | None = None,
-        id_token_signed_response_alg: str | None = "RS256",
+        id_token_signed_response_alg: str | None = "RS256",  # noqa: S107 - an algorithm
         id_token_encrypted_response_alg: str | None = None,
         id_token_decryption_key: Any = None,
         code_challenge_method: str | None = "S256",
@@ -280,36 +280,19 @@ class OAuth2Client:
         private_key: Any,
         method: str | None,
     ) -> requests.auth.AuthBase:
+        if auth is not None and (
+            client_id is not None or client_secret is not None or private_key is not None
+        ):
+            msg = "pass either auth= or client_id/client_secret/private_key, not both"
+            raise UnsupportedClientCredentials(msg)
         if isinstance(auth, requests.auth.AuthBase):
-            if client_id is not None or client_secret is not None or private_key is not None:
-                msg = "pass either an auth handler or client_id/client_secret/private_key, not both"
-                raise UnsupportedClientCredentials(msg)
             return auth
         if auth is not None:
-            if client_id is not None or client_secret is not None or private_key is not None:
-                msg = "pass credentials either in auth= or as client_id/client_secret/private_key"
-                raise UnsupportedClientCredentials(msg)
-            if isinstance(auth, str):
-                client_id = auth
-            elif isinstance(auth, tuple) and len(auth) == 2 and isinstance(auth[0], str):  # noqa: PLR2004
-                client_id, credential = auth
-                if isinstance(credential, str):
-                    client_secret = credential
-                elif _looks_like_private_key(credential):
-                    private_key = credential
-                else:
-                    msg = (
-                        f"a credential of type {type(credential).__name__} is not supported:"
-                        " use a client secret (str) or a private key (JWK dict or"
-                        " cryptography private key)"
-                    )
-                    raise UnsupportedClientCredentials(msg)
-            else:
-                msg = (
-                    f"auth of type {type(auth).__name__} is not supported: use an AuthBase,"
-                    " a (client_id, credential) tuple or a client_id"
-                )
-                raise UnsupportedClientCredentials(msg)
+            client_id, credential = _split_auth(auth)
+            if isinstance(credential, str):
+                client_secret = credential
+            elif credential is not None:
+                private_key = credential
         if not client_id:
             msg = "A client_id must be provided."
             raise UnsupportedClientCredentials(msg)
@@ -416,7 +399,7 @@ class OAuth2Client:
         token = self.send(call, **requests_kwargs)
         if not isinstance(token, BearerToken):
             msg = f"the token response was parsed into a {type(token).__name__}, not a token"
-            raise InvalidTokenResponse(call.response.response, self, msg)
+            raise InvalidTokenResponse(call.last_response(), self, msg)
         self._hooks.oauth2kit_token_obtained(call=call, token=token)
         return token
 
@@ -608,7 +591,9 @@ class OAuth2Client:
                 msg = f"{call.method} {call.url} failed: {type(exc).__name__}"
                 raise TransportError(msg, request=exc.request) from exc
             response = call.response = EndpointResponse(raw)
-            logger.debug("%s %s (%s) -> %s", call.method, call.url, call.grant or "-", raw.status_code)
+            logger.debug(
+                "%s %s (%s) -> %s", call.method, call.url, call.grant or "-", raw.status_code
+            )
             self._hooks.oauth2kit_fixup_response(call=call, response=response)
             delay = (
                 self._hooks.oauth2kit_retry_request(call=call, response=response)
@@ -658,9 +643,28 @@ class OAuth2Client:
 _ENDPOINT_ATTRIBUTES = frozenset(endpoint.value for endpoint in Endpoints)
 
 
+def _split_auth(auth: object) -> tuple[str, object]:
+    """Split the ``auth=`` shortcuts into a client_id and a credential (None for ``none``)."""
+    if isinstance(auth, str):
+        return auth, None
+    if isinstance(auth, tuple) and len(auth) == 2 and isinstance(auth[0], str):  # noqa: PLR2004 - a pair
+        client_id, credential = auth
+        if isinstance(credential, str) or _looks_like_private_key(credential):
+            return client_id, credential
+        msg = (
+            f"a credential of type {type(credential).__name__} is not supported: use a client"
+            " secret (str) or a private key (JWK dict or cryptography private key)"
+        )
+        raise UnsupportedClientCredentials(msg)
+    msg = (
+        f"auth of type {type(auth).__name__} is not supported: use an AuthBase, a"
+        " (client_id, credential) tuple or a client_id"
+    )
+    raise UnsupportedClientCredentials(msg)
+
+
 def _looks_like_private_key(value: object) -> bool:
     """A JWK dict with a private member, or a `cryptography` private key object."""
     if isinstance(value, dict):
         return "d" in value or "p" in value
     return hasattr(value, "private_bytes")
-

@@ -48,7 +48,7 @@ def discover(blocked: frozenset[str]) -> list[FoundPlugin]:
         failures[name] = FoundPlugin(name, target, error=f"{type(exc).__name__}: {exc}")
 
     # A manager that loads nothing lists the group; a second one imports the allowed names.
-    lister = stevedore.NamedExtensionManager(
+    lister: stevedore.NamedExtensionManager[object] = stevedore.NamedExtensionManager(
         ENTRY_POINT_GROUP, names=[], on_missing_entrypoints_callback=None
     )
     found: dict[str, FoundPlugin] = {}
@@ -60,7 +60,7 @@ def discover(blocked: frozenset[str]) -> list[FoundPlugin]:
             found[entry_point.name] = FoundPlugin(entry_point.name, entry_point.value, blocked=True)
         else:
             allowed.append(entry_point.name)
-    manager = stevedore.NamedExtensionManager(
+    manager: stevedore.NamedExtensionManager[object] = stevedore.NamedExtensionManager(
         ENTRY_POINT_GROUP,
         names=allowed,
         on_load_failure_callback=record_failure,

@@ -68,6 +68,17 @@ class EndpointCall:
         self.attempt = 1
         self.response: EndpointResponse | None = None
 
+    def last_response(self) -> requests.Response:
+        """The HTTP response of the latest attempt.
+
+        Raises:
+            RuntimeError: if nothing was sent yet (a programming error, not bad input).
+        """
+        if self.response is None:
+            msg = "this call has not been sent"
+            raise RuntimeError(msg)
+        return self.response.response
+
     def __repr__(self) -> str:
         # Form fields may hold secrets (client_secret, refresh_token, code): names only.
         return (

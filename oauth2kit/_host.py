@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING, Any, Literal, NamedTuple, final
 
 import pluggy
 
-import oauth2kit.hookspecs as hookspecs
+from oauth2kit import hookspecs
 from oauth2kit._discovery import discover, distribution_of
 from oauth2kit._exceptions import InvalidPlugin, PluginError, UnknownGrantType
 from oauth2kit._registry import Registry, is_blocked
@@ -195,7 +195,7 @@ class PluginHost:
 
     @property
     def hook(self) -> Any:
-        """pluggy's hook relay: ``host.hook.oauth2kit_<name>(**kwargs)``."""
+        """Pluggy's hook relay: ``host.hook.oauth2kit_<name>(**kwargs)``."""
         return self._pm.hook
 
     def hooks(self, blocked: frozenset[str] = frozenset()) -> Any:

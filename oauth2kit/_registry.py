@@ -1,4 +1,4 @@
-"""Registries: named things (grant types, client authentication methods, ...) that plugins provide."""
+"""Registries: the named things (grant types, auth methods, ...) that plugins provide."""
 
 from __future__ import annotations
 
@@ -77,11 +77,11 @@ class Registry(Generic[T]):
         """Return a view of this registry whose `add` records `plugin` as the provider."""
         view: Registry[T] = Registry.__new__(Registry)
         view.kind = self.kind
-        view._casefold = self._casefold  # noqa: SLF001 - same class
-        view._missing = self._missing  # noqa: SLF001
-        view._entries = self._entries  # noqa: SLF001
-        view._lock = self._lock  # noqa: SLF001
-        view._plugin = plugin  # noqa: SLF001
+        view._casefold = self._casefold
+        view._missing = self._missing
+        view._entries = self._entries
+        view._lock = self._lock
+        view._plugin = plugin
         return view
 
     def _key(self, name: str) -> str:

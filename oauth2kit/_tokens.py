@@ -69,7 +69,7 @@ class BearerToken(TokenResponse, requests.auth.AuthBase):
             match.
     """
 
-    TOKEN_TYPE: ClassVar[str] = "Bearer"
+    TOKEN_TYPE: ClassVar[str] = "Bearer"  # noqa: S105 - a token type name, not a secret
     AUTHORIZATION_HEADER: ClassVar[str] = "Authorization"
     AUTHORIZATION_SCHEME: ClassVar[str] = "Bearer"
 

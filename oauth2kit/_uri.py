@@ -22,7 +22,7 @@ def is_loopback_host(host: str | None) -> bool:
         return False
 
 
-def validate_endpoint_uri(
+def validate_endpoint_uri(  # noqa: C901 - one branch per documented check
     uri: str,
     *,
     https: bool = True,

@@ -24,12 +24,12 @@ Vendor plugins should act only for their own vendor: every hook receives the cli
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any, Protocol
+from typing import TYPE_CHECKING, Any, Protocol, TypeAlias
 
 import pluggy
 
 if TYPE_CHECKING:
-    from collections.abc import Mapping
+    from collections.abc import Callable, Mapping
 
     import requests
 
@@ -61,8 +61,10 @@ class GrantType(Protocol):
     ``grant_type``, and sends the result to the token endpoint.
     """
 
-    #: The ``grant_type`` value sent to the token endpoint (a name or a URN).
-    grant_type: str
+    @property
+    def grant_type(self) -> str:
+        """The ``grant_type`` value sent to the token endpoint (a name or a URN)."""
+        ...
 
     def build(self, client: OAuth2Client, params: dict[str, Any]) -> dict[str, Any]:
         """Return the form fields of the token request (without ``grant_type``).
@@ -74,18 +76,12 @@ class GrantType(Protocol):
         ...
 
 
-class ClientAuthFactory(Protocol):
-    """What a client authentication plugin registers: builds a `requests` auth handler.
-
-    Called as ``factory(client_id)`` for methods without a credential (``none``) and as
-    ``factory(client_id, credential)`` otherwise, where `credential` is a client secret
-    (``client_secret_*``) or a private key (``private_key_jwt``). The handler must expose
-    ``client_id``.
-    """
-
-    def __call__(self, client_id: str, *credential: Any) -> requests.auth.AuthBase:
-        """Build the auth handler."""
-        ...
+#: What a client authentication plugin registers: a callable (usually the auth handler
+#: class) that builds a `requests` auth handler. It is called as ``factory(client_id)`` for
+#: methods without a credential (``none``) and as ``factory(client_id, credential)``
+#: otherwise, where the credential is a client secret (``client_secret_*``) or a private
+#: key (``private_key_jwt``). The handler must expose ``client_id``.
+ClientAuthFactory: TypeAlias = "Callable[..., requests.auth.AuthBase]"
 
 
 class DPoPKeyGenerator(Protocol):
@@ -183,7 +179,7 @@ def oauth2kit_expected_issuer(client: OAuth2Client, received: str | None) -> str
 
 @hookspec(firstresult=True)
 def oauth2kit_jose_backend(alg: str, operation: str) -> Any:
-    """Return the JOSE backend that performs `operation` (sign, verify, encrypt, decrypt) with `alg`.
+    """Return the JOSE backend for `operation` (sign, verify, encrypt, decrypt) with `alg`.
 
     Return None to leave the choice to the next plugin and finally to the built-in facade.
     """

@@ -291,6 +291,32 @@ class AuthServer:
             )
         raise AuthServerError("too many forms in a row")
 
+    def logout(self, end_session_url: str, session: requests.Session) -> str:
+        """Confirm RP-initiated logout at ``end_session_url``; return the final redirect URL.
+
+        ``session`` must be the end-user's session used for ``authorize(..., session=...)``.
+        Without a ``post_logout_redirect_uri`` the result is the server's own success page URL.
+        """
+        response = session.get(end_session_url, allow_redirects=False, timeout=HTTP_TIMEOUT)
+        for _ in range(MAX_REDIRECTS):
+            if response.is_redirect:
+                location = urljoin(response.url, response.headers["Location"])
+                if not location.startswith(self.issuer + "/"):
+                    return location
+                response = session.get(location, allow_redirects=False, timeout=HTTP_TIMEOUT)
+                continue
+            forms = _forms(response.text) if response.status_code == 200 else []
+            if not forms:
+                return response.url
+            fields: dict[str, str] = {**forms[0]["fields"], "logout": "yes"}
+            response = session.post(
+                urljoin(response.url, forms[0]["action"]),
+                data=fields,
+                allow_redirects=False,
+                timeout=HTTP_TIMEOUT,
+            )
+        raise AuthServerError(f"logout did not finish in {MAX_REDIRECTS} steps")
+
     # --- lifecycle -----------------------------------------------------------------------------
 
     def stop(self) -> None:

@@ -8,6 +8,7 @@ from __future__ import annotations
 import base64
 import hashlib
 import secrets
+import sys
 import time
 from typing import TYPE_CHECKING
 from urllib.parse import parse_qs, urlencode, urlsplit
@@ -18,10 +19,11 @@ import requests
 if TYPE_CHECKING:
     from as_server import AuthServer
 
-# Provides the session-scoped `auth_server` fixture even before (or without) a conftest that
-# imports it; when tests/conftest.py does `from as_server import auth_server`, that definition
-# takes precedence and the server still starts once per session.
-pytest_plugins = ["as_server"]
+# The session-scoped `auth_server` fixture normally comes from tests/conftest.py (`from as_server
+# import auth_server`), which pytest imports before this module. Without such a conftest, load
+# as_server as a plugin here instead; doing that after the conftest imported it would only earn
+# an "already imported, cannot be rewritten" warning, hence the check.
+pytest_plugins = [] if "as_server" in sys.modules else ["as_server"]
 pytestmark = pytest.mark.integration
 
 TIMEOUT = 10
@@ -262,3 +264,35 @@ def test_ciba_approval_route(auth_server):
     tokens = requests.post(auth_server.token_endpoint, auth=auth, data=poll, timeout=TIMEOUT)
     assert tokens.status_code == 200, tokens.text
     assert protected(auth_server, tokens.json()["access_token"]).json()["sub"] == "erin"
+
+
+def test_logout_notifies_the_backchannel(auth_server):
+    browser = requests.Session()
+    params = {
+        "client_id": "logout-client",
+        "response_type": "code",
+        "redirect_uri": REDIRECT_URI,
+        "scope": "openid",
+    }
+    url = f"{auth_server.discovery['authorization_endpoint']}?{urlencode(params)}"
+    code = query_of(auth_server.authorize(url, session=browser))["code"]
+    tokens = requests.post(
+        auth_server.token_endpoint,
+        auth=("logout-client", "logout-client-secret"),
+        data={"grant_type": "authorization_code", "code": code, "redirect_uri": REDIRECT_URI},
+        timeout=TIMEOUT,
+    ).json()
+    before = len(auth_server.backchannel_logout_tokens())
+    end = {
+        "id_token_hint": tokens["id_token"],
+        "post_logout_redirect_uri": "http://127.0.0.1/logged-out",
+        "state": "bye",
+    }
+    final = auth_server.logout(
+        f"{auth_server.discovery['end_session_endpoint']}?{urlencode(end)}", browser
+    )
+    assert final == "http://127.0.0.1/logged-out?state=bye"
+    deadline = time.monotonic() + 5
+    while len(auth_server.backchannel_logout_tokens()) == before and time.monotonic() < deadline:
+        time.sleep(0.05)
+    assert len(auth_server.backchannel_logout_tokens()) == before + 1

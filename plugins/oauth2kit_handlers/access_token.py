@@ -49,7 +49,7 @@ class OAuth2AccessTokenAuth(requests.auth.AuthBase):
         self._lock = threading.Lock()
         self._renewal: Future[BearerToken | None] | None = None
         self._renew_at = -math.inf
-        self.token = token  # type: ignore[assignment] # the setter accepts a str
+        self.token = token
 
     @property
     def token(self) -> BearerToken | None:

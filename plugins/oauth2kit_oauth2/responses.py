@@ -76,7 +76,7 @@ def _token_class(call: EndpointCall, token_type: object) -> type[BearerToken]:
     client = call.client
     explicit = call.options.get("token_class") or client.token_class
     if explicit is not None:
-        return explicit  # type: ignore[no-any-return]
+        return explicit
     name = token_type if isinstance(token_type, str) else BearerToken.TOKEN_TYPE
     return client.plugins.token_types.get(name, blocked=client.disabled_plugins)
 

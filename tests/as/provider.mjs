@@ -243,6 +243,12 @@ const clients = [
     token_endpoint_auth_signing_alg: 'HS256',
     ...CC,
   },
+  // The made-up magic-word grant of the third-party plugin test.
+  {
+    client_id: 'example-vendor', client_secret: 'example-vendor-secret',
+    token_endpoint_auth_method: 'client_secret_basic',
+    ...CC, grant_types: ['client_credentials', 'urn:oauth2kit:example:grant-type:magic-word'],
+  },
   // --- authorization code
   { client_id: 'web-basic', client_secret: 'web-basic-secret', token_endpoint_auth_method: 'client_secret_basic', ...CODE },
   { client_id: 'web-post', client_secret: 'web-post-secret', token_endpoint_auth_method: 'client_secret_post', ...CODE },
@@ -626,6 +632,24 @@ provider.registerGrantType(TOKEN_EXCHANGE, async (ctx) => {
   };
 }, ['subject_token', 'subject_token_type', 'actor_token', 'actor_token_type',
   'requested_token_type', 'audience', 'resource', 'scope'], ['audience', 'resource']);
+
+// ---------------------------------------------------------------------------------------------
+// A made-up grant for the third-party plugin test (tests/plugins/oauth2kit-example): it issues
+// a client-credentials-style token when the client says the magic word, and answers
+// invalid_grant otherwise. It exists so that a custom grant registered by a pip-installed
+// plugin can be exercised against a real server.
+// ---------------------------------------------------------------------------------------------
+
+const MAGIC_WORD_GRANT = 'urn:oauth2kit:example:grant-type:magic-word';
+
+provider.registerGrantType(MAGIC_WORD_GRANT, async (ctx) => {
+  const { params, client } = ctx.oidc;
+  if (params.magic_word !== 'please') throw new errors.InvalidGrant('that is not the magic word');
+  const token = new provider.ClientCredentials({ client, scope: params.scope || undefined });
+  ctx.oidc.entity('ClientCredentials', token);
+  const value = await token.save();
+  ctx.body = { access_token: value, token_type: 'Bearer', expires_in: token.expiration, scope: token.scope };
+}, ['magic_word', 'scope']);
 
 // ---------------------------------------------------------------------------------------------
 // Test-only middleware

@@ -1,0 +1,1 @@
+"""An example third-party oauth2kit plugin for a made-up vendor, "Example Vendor"."""
