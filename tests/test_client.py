@@ -1,0 +1,362 @@
+"""OAuth2Client: construction, validation, and the request pipeline's error paths.
+
+Error responses a real server will not produce (HTML pages, HTTP 200 errors, unknown token
+types) are stubbed with `responses`; everything a real server does is covered by the
+integration tests.
+"""
+
+from __future__ import annotations
+
+import socket
+from typing import Any
+
+import pytest
+import requests
+import responses
+
+from oauth2kit import (
+    BaseClientAuthenticationMethod,
+    ClientSecretBasic,
+    ClientSecretPost,
+    EndpointCall,
+    EndpointResponse,
+    InvalidEndpointUri,
+    InvalidGrant,
+    InvalidIssuer,
+    InvalidScopeParam,
+    InvalidTokenResponse,
+    MissingClientId,
+    MissingEndpointUri,
+    MissingIssuerParam,
+    OAuth2Client,
+    OAuth2Error,
+    PluginHost,
+    PluginNotAvailable,
+    PublicApp,
+    ServerError,
+    TransportError,
+    UnknownGrantType,
+    UnknownTokenEndpointError,
+    UnsupportedClientCredentials,
+    hookimpl,
+)
+
+TOKEN_ENDPOINT = "https://as.example/token"
+
+
+def client(**kwargs: Any) -> OAuth2Client:
+    kwargs.setdefault("client_id", "client")
+    kwargs.setdefault("client_secret", "s3cr3t")
+    return OAuth2Client(TOKEN_ENDPOINT, **kwargs)
+
+
+# --- endpoint URIs --------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("uri", "reason"),
+    [
+        ("http://as.example/token", "must use https"),
+        ("https://as.example/", "must include a path"),
+        ("https://user:pw@as.example/token", "must not contain basic credentials"),
+        ("https://as.example/token#frag", "must not contain a uri fragment"),
+        ("ftp://as.example/token", "must use https"),
+    ],
+)
+def test_bad_endpoint_uri_is_refused(uri: str, reason: str) -> None:
+    with pytest.raises(InvalidEndpointUri, match=reason) as caught:
+        OAuth2Client(uri, client_id="c")
+    assert caught.value.endpoint == "token_endpoint"
+    assert "Invalid endpoint uri" in str(caught.value)
+
+
+@pytest.mark.parametrize("host", ["127.0.0.1", "localhost", "[::1]", "127.1.2.3"])
+def test_plain_http_is_allowed_on_loopback(host: str) -> None:
+    assert OAuth2Client(f"http://{host}:8080/token", client_id="c").token_endpoint
+
+
+def test_custom_port_is_allowed() -> None:
+    assert OAuth2Client("https://as.example:8443/token", client_id="c").token_endpoint
+
+
+def test_testing_opts_out_of_validation() -> None:
+    assert OAuth2Client("http://as.example/token", client_id="c", testing=True)
+
+
+def test_every_endpoint_argument_is_validated() -> None:
+    with pytest.raises(InvalidEndpointUri, match="revocation_endpoint"):
+        client(revocation_endpoint="http://as.example/revoke")
+    with pytest.raises(InvalidEndpointUri, match="registration_endpoint"):
+        client(registration_endpoint="http://as.example/register")
+
+
+def test_issuer_is_validated_without_requiring_a_path() -> None:
+    assert client(issuer="https://as.example").issuer == "https://as.example"
+    with pytest.raises(InvalidIssuer, match="must use https"):
+        client(issuer="http://as.example")
+
+
+def test_iss_parameter_support_needs_an_issuer() -> None:
+    with pytest.raises(MissingIssuerParam, match="issuer"):
+        client(authorization_response_iss_parameter_supported=True)
+
+
+def test_missing_endpoint_is_a_clear_error() -> None:
+    with pytest.raises(MissingEndpointUri, match="revocation_endpoint"):
+        client().endpoint_uri("revocation_endpoint")
+
+
+def test_extra_metadata_is_kept() -> None:
+    c = client(registration_endpoint="https://as.example/register", custom="x")
+    assert c.extra_metadata == {"registration_endpoint": "https://as.example/register", "custom": "x"}
+    assert c.endpoint_uri("registration_endpoint") == "https://as.example/register"
+
+
+# --- client authentication ------------------------------------------------------------------
+
+
+def test_auth_resolution_table() -> None:
+    assert isinstance(client().auth, ClientSecretPost)
+    assert isinstance(OAuth2Client(TOKEN_ENDPOINT, client_id="c").auth, PublicApp)
+    assert isinstance(OAuth2Client(TOKEN_ENDPOINT, auth="c").auth, PublicApp)
+    assert isinstance(OAuth2Client(TOKEN_ENDPOINT, auth=("c", "s")).auth, ClientSecretPost)
+    basic = ClientSecretBasic("c", "s")
+    assert OAuth2Client(TOKEN_ENDPOINT, auth=basic).auth is basic
+    by_name = client(token_endpoint_auth_method="client_secret_basic")
+    assert isinstance(by_name.auth, ClientSecretBasic)
+    assert by_name.client_id == "client"
+    assert by_name.client_secret == "s3cr3t"
+
+
+def test_private_key_needs_a_plugin_until_one_exists() -> None:
+    # private_key_jwt is not a built-in yet: the error names the missing registry entry.
+    with pytest.raises(PluginNotAvailable, match="private_key_jwt"):
+        OAuth2Client(TOKEN_ENDPOINT, auth=("c", {"kty": "EC", "d": "x"}))
+
+
+def test_unsupported_credential_type() -> None:
+    with pytest.raises(UnsupportedClientCredentials, match="not supported"):
+        OAuth2Client(TOKEN_ENDPOINT, auth=("c", object()))  # type: ignore[arg-type]
+    with pytest.raises(UnsupportedClientCredentials, match="not supported"):
+        OAuth2Client(TOKEN_ENDPOINT, auth=42)  # type: ignore[arg-type]
+
+
+def test_auth_and_credentials_together_are_refused() -> None:
+    with pytest.raises(UnsupportedClientCredentials):
+        OAuth2Client(TOKEN_ENDPOINT, auth=ClientSecretBasic("c", "s"), client_id="c")
+    with pytest.raises(UnsupportedClientCredentials):
+        OAuth2Client(TOKEN_ENDPOINT, auth=("c", "s"), client_secret="s")
+
+
+def test_a_client_id_is_required() -> None:
+    with pytest.raises(UnsupportedClientCredentials, match="client_id must be provided"):
+        OAuth2Client(TOKEN_ENDPOINT)
+
+
+def test_custom_auth_without_client_id() -> None:
+    c = OAuth2Client(TOKEN_ENDPOINT, auth=requests.auth.HTTPBasicAuth("u", "p"))
+    with pytest.raises(MissingClientId, match="without client_id"):
+        _ = c.client_id
+
+
+@responses.activate
+def test_client_secret_basic_urlencodes_credentials() -> None:
+    responses.post(TOKEN_ENDPOINT, json={"access_token": "t"})
+    OAuth2Client(TOKEN_ENDPOINT, auth=ClientSecretBasic("a:b", "p&ss w")).client_credentials()
+    import base64
+
+    header = responses.calls[0].request.headers["Authorization"]
+    assert base64.b64decode(header.removeprefix("Basic ")).decode() == "a%3Ab:p%26ss%20w"
+
+
+@responses.activate
+def test_client_secret_post_does_not_duplicate_client_id() -> None:
+    responses.post(TOKEN_ENDPOINT, json={"access_token": "t"})
+    client().grant("client_credentials", client_id="client")
+    body = responses.calls[0].request.body
+    assert body.count("client_id=") == 1
+    assert "client_secret=s3cr3t" in body
+
+
+def test_client_authentication_refuses_non_form_requests() -> None:
+    request = requests.Request("GET", TOKEN_ENDPOINT).prepare()
+    with pytest.raises(Exception, match="POST requests with a form-encoded body"):
+        ClientSecretPost("c", "s")(request)
+    assert isinstance(ClientSecretPost("c", "s"), BaseClientAuthenticationMethod)
+
+
+def test_repr_never_shows_the_secret() -> None:
+    c = client(token_endpoint_auth_method="client_secret_basic")
+    assert "s3cr3t" not in repr(c)
+    assert "s3cr3t" not in repr(c.auth)
+    assert "s3cr3t" not in repr(client().auth)
+
+
+# --- grants and the request pipeline ---------------------------------------------------------
+
+
+def test_unknown_grant_name() -> None:
+    with pytest.raises(UnknownGrantType, match="'no_such_grant'"):
+        client().grant("no_such_grant")
+
+
+def test_grants_without_a_plugin_yet_say_so() -> None:
+    with pytest.raises(UnknownGrantType, match="refresh_token"):
+        client().refresh_token("rt")
+
+
+def test_dpop_without_a_dpop_plugin_is_an_error_not_a_silent_bearer_token() -> None:
+    with pytest.raises(PluginNotAvailable, match="DPoP"):
+        client().client_credentials(dpop=True)
+
+
+@pytest.mark.parametrize("scope", [42, [1, 2], b"bytes", {"a": 1}])
+def test_bad_scope(scope: object) -> None:
+    with pytest.raises(InvalidScopeParam):
+        client().client_credentials(scope=scope)  # type: ignore[arg-type]
+
+
+@responses.activate
+def test_scope_iterable_and_extra_parameters_are_sent() -> None:
+    responses.post(TOKEN_ENDPOINT, json={"access_token": "t"})
+    client().client_credentials(scope=("a", "b"), resource=["urn:r1", "urn:r2"], audience="x")
+    body = responses.calls[0].request.body
+    assert "scope=a+b" in body
+    assert "resource=urn%3Ar1&resource=urn%3Ar2" in body
+    assert "audience=x" in body
+
+
+@responses.activate
+def test_accept_header_and_default_timeout() -> None:
+    responses.post(TOKEN_ENDPOINT, json={"access_token": "t"})
+    client().client_credentials()
+    call = responses.calls[0]
+    assert call.request.headers["Accept"] == "application/json"
+    assert call.request.req_kwargs["timeout"] == 10.0
+
+
+@responses.activate
+def test_timeout_can_be_overridden_per_call() -> None:
+    responses.post(TOKEN_ENDPOINT, json={"access_token": "t"})
+    client().client_credentials(requests_kwargs={"timeout": 3})
+    assert responses.calls[0].request.req_kwargs["timeout"] == 3
+
+
+@pytest.mark.parametrize(
+    ("status", "body", "content_type", "error", "message"),
+    [
+        (200, "<html>hi</html>", "text/html", InvalidTokenResponse, "text/html"),
+        (200, '{"token_type": "Bearer"}', "application/json", InvalidTokenResponse, "no access_token"),
+        (200, "[1, 2]", "application/json", InvalidTokenResponse, "not a JSON object"),
+        (502, "<html>bad gateway</html>", "text/html", InvalidTokenResponse, "not an OAuth 2.0 error"),
+        (200, '{"access_token": "t", "token_type": "mac"}', "application/json", InvalidTokenResponse, "mac"),
+        (200, '{"access_token": 42}', "application/json", InvalidTokenResponse, "access_token"),
+        (200, '{"error": "invalid_grant"}', "application/json", InvalidGrant, "invalid_grant"),
+        (400, '{"error": "weird_error", "error_description": "d"}', "application/json", UnknownTokenEndpointError, "weird_error: d"),
+        (500, '{"error": "server_error"}', "application/json", ServerError, "server_error"),
+    ],
+)  # fmt: skip
+@responses.activate
+def test_token_endpoint_errors(
+    status: int, body: str, content_type: str, error: type[Exception], message: str
+) -> None:
+    responses.post(TOKEN_ENDPOINT, body=body, status=status, content_type=content_type)
+    with pytest.raises(error, match=message) as caught:
+        client().client_credentials()
+    assert isinstance(caught.value, OAuth2Error)
+    assert caught.value.response.status_code == status
+
+
+@responses.activate
+def test_error_carries_code_description_and_uri() -> None:
+    responses.post(
+        TOKEN_ENDPOINT, status=400,
+        json={"error": "invalid_grant", "error_description": "nope", "error_uri": "https://e/x"},
+    )  # fmt: skip
+    with pytest.raises(InvalidGrant) as caught:
+        client().client_credentials()
+    assert (caught.value.error, caught.value.description, caught.value.uri) == (
+        "invalid_grant",
+        "nope",
+        "https://e/x",
+    )
+    assert caught.value.request.url == TOKEN_ENDPOINT
+
+
+def test_unreachable_server_is_a_transport_error() -> None:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        port = sock.getsockname()[1]
+    c = OAuth2Client(f"http://127.0.0.1:{port}/token", client_id="c", client_secret="s")
+    with pytest.raises(TransportError, match="ConnectionError") as caught:
+        c.client_credentials()
+    assert isinstance(caught.value, requests.RequestException)
+
+
+@responses.activate
+def test_prepare_fixup_and_retry_hooks_run_around_each_request() -> None:
+    # A vendor that answers errors with HTTP 200 and wants a header, and a retry on 503.
+    responses.post(TOKEN_ENDPOINT, status=503, body="busy")
+    responses.post(TOKEN_ENDPOINT, json={"error": "invalid_grant", "error_description": "x"})
+    attempts: list[int] = []
+
+    class Vendor:
+        @hookimpl
+        def oauth2kit_prepare_request(self, call: EndpointCall, request: requests.Request) -> None:
+            request.headers["X-Vendor"] = "yes"
+            attempts.append(call.attempt)
+
+        @hookimpl
+        def oauth2kit_fixup_response(self, call: EndpointCall, response: EndpointResponse) -> None:
+            if response.data and "error" in response.data:
+                response.status_code = 400
+
+        @hookimpl
+        def oauth2kit_retry_request(self, call: EndpointCall, response: EndpointResponse) -> float | None:
+            return 0 if response.status_code == 503 else None
+
+    host = PluginHost()
+    host.register(Vendor(), name="vendor.test")
+    c = OAuth2Client(TOKEN_ENDPOINT, client_id="c", client_secret="s", plugins=host)
+    with pytest.raises(InvalidGrant):
+        c.client_credentials()
+    assert attempts == [1, 2]
+    assert all(call.request.headers["X-Vendor"] == "yes" for call in responses.calls)
+
+
+@responses.activate
+def test_retries_are_capped() -> None:
+    responses.post(TOKEN_ENDPOINT, status=503, body="busy")
+
+    class AlwaysRetry:
+        @hookimpl
+        def oauth2kit_retry_request(self, call: EndpointCall, response: EndpointResponse) -> float:
+            return 0
+
+    host = PluginHost()
+    host.register(AlwaysRetry(), name="retry.always")
+    c = OAuth2Client(TOKEN_ENDPOINT, client_id="c", client_secret="s", plugins=host)
+    with pytest.raises(InvalidTokenResponse):
+        c.client_credentials()
+    assert len(responses.calls) == 3
+
+
+@responses.activate
+def test_token_obtained_hook_sees_every_token() -> None:
+    responses.post(TOKEN_ENDPOINT, json={"access_token": "t1"})
+    seen: list[str] = []
+
+    class Store:
+        @hookimpl
+        def oauth2kit_token_obtained(self, call: EndpointCall, token: Any) -> None:
+            seen.append(f"{call.grant}:{token}")
+
+    host = PluginHost()
+    host.register(Store(), name="store")
+    OAuth2Client(TOKEN_ENDPOINT, client_id="c", plugins=host).client_credentials()
+    assert seen == ["client_credentials:t1"]
+
+
+def test_context_manager_does_not_swallow_exceptions() -> None:
+    with pytest.raises(ZeroDivisionError), client():
+        _ = 1 / 0

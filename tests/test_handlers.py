@@ -1,0 +1,112 @@
+"""Auth handlers without a server: renewal rules and single-flight error sharing.
+
+A fake client stands in for OAuth2Client here, to make a renewal fail or stall on demand;
+the same behaviour against the real server is in test_client_credentials_integration.py.
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+from typing import Any
+
+import pytest
+import requests
+
+from oauth2kit import (
+    BearerToken,
+    ExpiredAccessToken,
+    NonRenewableTokenError,
+    OAuth2AccessTokenAuth,
+    OAuth2ClientCredentialsAuth,
+    OAuth2KitError,
+)
+
+
+class FakeClient:
+    def __init__(self, *, fail: bool = False, delay: float = 0.0) -> None:
+        self.calls = 0
+        self.fail = fail
+        self.delay = delay
+        self.lock = threading.Lock()
+
+    def client_credentials(self, **kwargs: Any) -> BearerToken:
+        with self.lock:
+            self.calls += 1
+        time.sleep(self.delay)
+        if self.fail:
+            raise OAuth2KitError("renewal failed")
+        return BearerToken(f"at{self.calls}", expires_in=3600, **kwargs)
+
+
+def prepared() -> requests.PreparedRequest:
+    return requests.Request("GET", "https://rs.example/").prepare()
+
+
+def test_token_kwargs_reach_every_renewal() -> None:
+    client = FakeClient()
+    auth = OAuth2ClientCredentialsAuth(client, scope="a", audience="x")  # type: ignore[arg-type]
+    auth(prepared())
+    assert auth.token is not None
+    assert (auth.token.scope, auth.token.audience) == ("a", "x")
+
+
+def test_forget_token_forces_a_new_one() -> None:
+    client = FakeClient()
+    auth = OAuth2ClientCredentialsAuth(client)  # type: ignore[arg-type]
+    auth(prepared())
+    auth(prepared())
+    auth.forget_token()
+    assert auth(prepared()).headers["Authorization"] == "Bearer at2"
+    assert client.calls == 2
+
+
+def test_failed_renewal_is_shared_by_waiting_threads() -> None:
+    client = FakeClient(fail=True, delay=0.3)
+    auth = OAuth2ClientCredentialsAuth(client)  # type: ignore[arg-type]
+    errors: list[BaseException] = []
+    barrier = threading.Barrier(8)
+
+    def worker() -> None:
+        barrier.wait()
+        try:
+            auth(prepared())
+        except OAuth2KitError as exc:
+            errors.append(exc)
+
+    threads = [threading.Thread(target=worker) for _ in range(8)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert len(errors) == 8
+    assert client.calls == 1
+    # The next request after the failure tries again.
+    with pytest.raises(OAuth2KitError):
+        auth(prepared())
+    assert client.calls == 2
+
+
+def test_access_token_auth_without_token_cannot_renew() -> None:
+    auth = OAuth2AccessTokenAuth(FakeClient())  # type: ignore[arg-type]
+    with pytest.raises(NonRenewableTokenError):
+        auth(prepared())
+
+
+def test_access_token_auth_without_refresh_token_uses_token_until_it_expires() -> None:
+    auth = OAuth2AccessTokenAuth(FakeClient(), token=BearerToken("at", expires_in=5))  # type: ignore[arg-type]
+    assert auth(prepared()).headers["Authorization"] == "Bearer at"  # within leeway, not expired
+    auth.token = BearerToken("at", expires_in=-1)
+    with pytest.raises(ExpiredAccessToken):
+        auth(prepared())
+
+
+def test_string_token_and_no_expiry() -> None:
+    auth = OAuth2AccessTokenAuth(FakeClient(), token="plain")  # type: ignore[arg-type]
+    assert isinstance(auth.token, BearerToken)
+    assert auth(prepared()).headers["Authorization"] == "Bearer plain"
+
+
+def test_repr_is_redacted() -> None:
+    auth = OAuth2AccessTokenAuth(FakeClient(), token="very-secret")  # type: ignore[arg-type]
+    assert "very-secret" not in repr(auth)

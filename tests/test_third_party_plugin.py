@@ -1,0 +1,118 @@
+"""A pip-installed third-party plugin (tests/plugins/oauth2kit-example), proven for real.
+
+The distribution is installed into the test environment by the test command (see README);
+it registers a custom grant by entry point and parses token responses for one issuer only.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+import textwrap
+from pathlib import Path
+
+import pytest
+from as_server import AuthServer
+
+from oauth2kit import (
+    BearerToken,
+    InvalidGrant,
+    OAuth2Client,
+    PluginDisabled,
+    PluginHost,
+    UnknownGrantType,
+    default_host,
+)
+
+pytestmark = pytest.mark.integration
+
+PLUGIN = "example.vendor"
+
+
+@pytest.fixture(autouse=True)
+def _installed() -> None:
+    if not default_host().is_loaded(PLUGIN):
+        pytest.fail(
+            "the example plugin is not installed: pip install ./tests/plugins/oauth2kit-example"
+        )
+
+
+def vendor_client(server: AuthServer, **kwargs: object) -> OAuth2Client:
+    return OAuth2Client(
+        server.token_endpoint, client_id="example-vendor", client_secret="example-vendor-secret",
+        token_endpoint_auth_method="client_secret_basic", issuer=server.issuer, **kwargs,  # type: ignore[arg-type]
+    )  # fmt: skip
+
+
+def test_discovered_and_listed() -> None:
+    info = {info.name: info for info in default_host().plugins()}[PLUGIN]
+    assert info.status == "loaded"
+    assert info.distribution == "oauth2kit-example"
+    assert info.version == "1.0.0"
+    assert info.provides == {"grant_types": ["magic_word"]}
+    assert "oauth2kit_parse_response" in info.hooks
+
+
+def test_custom_grant_works_against_the_real_server(auth_server: AuthServer) -> None:
+    client = vendor_client(auth_server)
+    token = client.grant("magic_word", magic_word="please", scope="api:read")
+    assert token.scope == "api:read"
+    with pytest.raises(InvalidGrant, match="invalid_grant"):
+        client.grant("magic_word", magic_word="abracadabra")
+
+
+def test_parsing_is_overridden_for_the_vendor_issuer_only(
+    auth_server: AuthServer, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("OAUTH2KIT_EXAMPLE_ISSUERS", auth_server.issuer)
+    vendor_token = vendor_client(auth_server).client_credentials(scope="api:read")
+    assert type(vendor_token).__name__ == "ExampleVendorToken"
+    assert vendor_token.vendor_issuer == auth_server.issuer
+
+    monkeypatch.setenv("OAUTH2KIT_EXAMPLE_ISSUERS", "https://login.example-vendor.invalid")
+    other = vendor_client(auth_server).client_credentials(scope="api:read")
+    assert type(other) is BearerToken
+
+
+def test_switched_off_by_name_per_client_and_per_host(
+    auth_server: AuthServer, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("OAUTH2KIT_EXAMPLE_ISSUERS", auth_server.issuer)
+    client = vendor_client(auth_server, disable_plugins=[PLUGIN])
+    with pytest.raises(PluginDisabled, match=PLUGIN):
+        client.grant("magic_word", magic_word="please")
+    assert type(client.client_credentials(scope="api:read")) is BearerToken
+
+    host = PluginHost(disable=[PLUGIN])
+    with pytest.raises(UnknownGrantType):
+        vendor_client(auth_server, plugins=host).grant("magic_word", magic_word="please")
+
+
+def test_a_broken_installed_plugin_is_set_aside(tmp_path: Path) -> None:
+    # A real (if tiny) installed distribution whose plugin module fails to import, put on
+    # sys.path of a child process: discovery must record it and keep every other plugin.
+    dist_info = tmp_path / "oauth2kit_broken-0.1.dist-info"
+    dist_info.mkdir()
+    (dist_info / "METADATA").write_text("Metadata-Version: 2.1\nName: oauth2kit-broken\nVersion: 0.1\n")
+    (dist_info / "entry_points.txt").write_text(
+        "[oauth2kit.plugins]\nbroken.import = oauth2kit_broken_plugin\n"
+    )
+    (tmp_path / "oauth2kit_broken_plugin.py").write_text(
+        textwrap.dedent("""
+            raise ImportError("this plugin needs a library that is not installed")
+        """)
+    )
+    env = {**os.environ, "PYTHONPATH": os.pathsep.join([str(tmp_path), *sys.path])}
+    result = subprocess.run(
+        [sys.executable, "-m", "oauth2kit", "plugins", "--json"],
+        capture_output=True, text=True, check=True, env=env,
+    )  # fmt: skip
+    listing = {entry["name"]: entry for entry in json.loads(result.stdout)}
+    assert listing["broken.import"]["status"] == "failed"
+    assert "needs a library" in listing["broken.import"]["error"]
+    assert listing["broken.import"]["distribution"] == "oauth2kit-broken"
+    assert listing[PLUGIN]["status"] == "loaded"
+    assert listing["grant.client_credentials"]["status"] == "loaded"
+    assert "set aside" in result.stderr

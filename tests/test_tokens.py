@@ -1,0 +1,110 @@
+"""BearerToken: expiry, custom attributes, the auth handler, and redaction."""
+
+from __future__ import annotations
+
+import pickle
+from datetime import UTC, datetime, timedelta
+
+import pytest
+import requests
+
+from oauth2kit import BearerToken, ExpiredAccessToken, InvalidParam
+
+
+def prepared() -> requests.PreparedRequest:
+    return requests.Request("GET", "https://rs.example/api").prepare()
+
+
+def test_expires_in_becomes_expires_at_in_whole_seconds() -> None:
+    before = datetime.now(tz=UTC).replace(microsecond=0)
+    token = BearerToken("at", expires_in=3600)
+    assert token.expires_at is not None
+    assert token.expires_at.microsecond == 0
+    assert before + timedelta(seconds=3600) <= token.expires_at <= before + timedelta(seconds=3601)
+    assert 3598 <= (token.expires_in or 0) <= 3601
+
+
+@pytest.mark.parametrize(("value", "has_expiry"), [("60", True), (60.5, True), ("foo", False), (None, False), (True, False)])
+def test_expires_in_forms(value: object, has_expiry: bool) -> None:
+    token = BearerToken("at", expires_in=value)  # type: ignore[arg-type]
+    assert (token.expires_at is not None) == has_expiry
+
+
+def test_is_expired_with_leeway() -> None:
+    token = BearerToken("at", expires_in=30)
+    assert token.is_expired() is False
+    assert token.is_expired(leeway=60) is True
+    assert BearerToken("at").is_expired() is None
+
+
+def test_naive_expires_at_is_taken_as_utc() -> None:
+    naive = datetime.now(tz=UTC).replace(tzinfo=None) - timedelta(seconds=5)
+    assert BearerToken("at", expires_at=naive).is_expired() is True
+
+
+def test_auth_handler_adds_the_header() -> None:
+    request = BearerToken("at", expires_in=60)(prepared())
+    assert request.headers["Authorization"] == "Bearer at"
+
+
+def test_expired_token_is_not_sent() -> None:
+    token = BearerToken("at", expires_at=datetime.now(tz=UTC) - timedelta(seconds=1))
+    with pytest.raises(ExpiredAccessToken):
+        token(prepared())
+
+
+def test_subclass_can_change_header_and_scheme() -> None:
+    class ProxyToken(BearerToken):
+        AUTHORIZATION_HEADER = "Proxy-Authorization"
+
+    assert ProxyToken("at")(prepared()).headers["Proxy-Authorization"] == "Bearer at"
+
+
+def test_custom_attributes_by_attribute_and_subscript() -> None:
+    token = BearerToken("at", issued_token_type="urn:x", **{"my.attr": 1, "zero": 0, "empty": ""})
+    assert token.issued_token_type == "urn:x"
+    assert token["my.attr"] == 1
+    assert token.zero == 0  # falsy values are values (upstream raised AttributeError)
+    assert token.empty == ""
+    assert token["access_token"] == "at"
+    with pytest.raises(AttributeError):
+        _ = token.nothing
+    with pytest.raises(KeyError):
+        _ = token["nothing"]
+
+
+def test_token_type_is_checked_case_insensitively() -> None:
+    assert BearerToken("at", token_type="bearer").token_type == "bearer"
+    with pytest.raises(InvalidParam, match="token_type"):
+        BearerToken("at", token_type="DPoP")
+
+
+def test_access_token_must_be_a_string() -> None:
+    with pytest.raises(InvalidParam):
+        BearerToken("")
+    with pytest.raises(InvalidParam):
+        BearerToken(42)  # type: ignore[arg-type]
+
+
+def test_str_is_the_token_and_repr_is_redacted() -> None:
+    token = BearerToken("secret-at", refresh_token="secret-rt", id_token="secret-it", scope="a", extra="e")
+    assert str(token) == "secret-at"
+    text = repr(token)
+    for secret in ("secret-at", "secret-rt", "secret-it", "'e'"):
+        assert secret not in text
+    assert "scope='a'" in text
+
+
+def test_as_dict_round_trip() -> None:
+    token = BearerToken("at", expires_in=60, scope="a", refresh_token="rt", custom="c")
+    data = token.as_dict()
+    assert data["custom"] == "c"
+    assert 58 <= data["expires_in"] <= 60
+    assert BearerToken.from_response(data).as_dict().keys() == data.keys()
+
+
+def test_equality_and_pickling() -> None:
+    token = BearerToken("at", expires_in=60, custom="c")
+    assert token == pickle.loads(pickle.dumps(token))
+    assert token != BearerToken("other")
+    assert len({token, token}) == 1
