@@ -132,7 +132,9 @@ def print_table(
     lines: list[list[str]] = []
     for row in rows:
         if row.stats is None:
-            lines.append([row.label, f"MISSING: {row.missing}", "", "", "", *["" for _ in extra_cols]])
+            lines.append(
+                [row.label, f"MISSING: {row.missing}", "", "", "", *["" for _ in extra_cols]]
+            )
             continue
         lines.append(
             [
@@ -161,3 +163,43 @@ def to_jsonable(obj: Any) -> Any:
     if isinstance(obj, dict):
         return {k: to_jsonable(v) for k, v in obj.items()}
     return obj
+
+
+@dataclass(frozen=True)
+class Job:
+    """One contender measured in fresh interpreters: `reps` runs of `code`, after a warm-up."""
+
+    key: str
+    code: str
+    reps: int
+    env: dict[str, str] = field(default_factory=dict)
+
+
+@dataclass
+class ChildRuns:
+    """The JSON outputs of a job's measured runs, or why it stopped."""
+
+    outputs: list[dict[str, Any]] = field(default_factory=list)
+    error: str | None = None
+
+
+def run_jobs(jobs: Sequence[Job]) -> dict[str, ChildRuns]:
+    """Run the jobs round-robin, one warm-up round first (thrown away).
+
+    The warm-up fills the page cache and writes any missing .pyc files. Interleaving the
+    contenders, in a rotating order, makes slow drift on a shared machine hit all alike.
+    """
+    runs = {job.key: ChildRuns() for job in jobs}
+    for round_no in range(max(job.reps for job in jobs) + 1):
+        for job in rotated(jobs, round_no):
+            result = runs[job.key]
+            if result.error is not None or round_no > job.reps:
+                continue
+            try:
+                out = run_child(job.code, job.env)
+            except ChildError as exc:
+                result.error = f"child failed: {exc}"
+                continue
+            if round_no > 0:
+                result.outputs.append(out)
+    return runs

@@ -6,15 +6,15 @@ import contextlib
 import functools
 import time
 import timeit
+from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
 import requests
 import requests.auth
-
 from _common import Row, Stats, Target, rotated
 
 if TYPE_CHECKING:
-    from collections.abc import Callable, Iterator
+    from collections.abc import Iterator
 
 TARGET_RATIO = 1.5
 TOKEN = "tok-" + "x" * 40  # a realistic length, not a one-character header value
@@ -150,30 +150,62 @@ def _calibrate(stmt: timeit.Timer, target_s: float) -> int:
         number *= 4
 
 
+def _prepare(
+    row: Row, factory: Callable[[], Handler], repeat_s: float
+) -> tuple[timeit.Timer, int] | None:
+    """Build one contender's handler and timer; None (with `row.missing` set) if it cannot run."""
+    try:
+        handler = factory()
+    except ImportError as exc:
+        row.missing = f"not installed ({exc.name})"
+        return None
+    # One request per contender, built the same way and reused: each call overwrites the
+    # same header, and no contender sees another's leftovers.
+    req = requests.Request("GET", RESOURCE_URL).prepare()
+    header = handler(req).headers.get("Authorization")
+    if header != f"Bearer {TOKEN}":
+        row.missing = f"wrong header: {header!r}"
+        return None
+    # A compiled statement calls the handler directly: no lambda frame in the loop.
+    timer = timeit.Timer("h(r)", globals={"h": handler, "r": req})
+    timer.timeit(2000)  # warm-up, so the adaptive interpreter has specialised the code
+    return timer, _calibrate(timer, repeat_s)
+
+
+def _targets(rows: list[Row], hook_calls: int) -> list[Target]:
+    base = rows[0]
+    targets: list[Target] = []
+    for row in rows:
+        if row.key not in OAUTH2KIT_KEYS:
+            continue
+        name = f"{row.label} / baseline (medians)"
+        expected = f"<= {TARGET_RATIO:.2f}"
+        if row.stats is None or base.stats is None:
+            targets.append(Target(name, expected, "not measured", passed=False))
+            continue
+        value = row.stats.median / base.stats.median
+        measured = (
+            f"{value:.2f} ({row.stats.median * 1e9:.0f} ns vs {base.stats.median * 1e9:.0f} ns)"
+        )
+        targets.append(Target(name, expected, measured, passed=value <= TARGET_RATIO))
+    targets.append(
+        Target(
+            "pluggy hook calls during the timed loops",
+            "0",
+            str(hook_calls),
+            passed=hook_calls == 0,
+        )
+    )
+    return targets
+
+
 def run(repeats: int, repeat_s: float) -> tuple[list[Row], list[Target]]:
-    rows: list[Row] = []
+    rows = [Row(key, label) for key, label, _ in CONTENDERS]
     timers: dict[str, tuple[timeit.Timer, int]] = {}
-    requests_by_key: dict[str, requests.PreparedRequest] = {}
-    for key, label, factory in CONTENDERS:
-        row = Row(key, label)
-        rows.append(row)
-        try:
-            handler = factory()
-        except ImportError as exc:
-            row.missing = f"not installed ({exc.name})"
-            continue
-        # One request per contender, built the same way and reused: each call overwrites
-        # the same header, and no contender sees another's leftovers.
-        req = requests.Request("GET", RESOURCE_URL).prepare()
-        out = handler(req)
-        if out.headers.get("Authorization") != f"Bearer {TOKEN}":
-            row.missing = f"wrong header: {out.headers.get('Authorization')!r}"
-            continue
-        requests_by_key[key] = req
-        # A compiled statement calls the handler directly: no lambda frame in the loop.
-        timer = timeit.Timer("h(r)", globals={"h": handler, "r": req})
-        timer.timeit(2000)  # warm-up, so the adaptive interpreter has specialised the code
-        timers[key] = (timer, _calibrate(timer, repeat_s))
+    for row, (_, _, factory) in zip(rows, CONTENDERS, strict=True):
+        prepared = _prepare(row, factory, repeat_s)
+        if prepared is not None:
+            timers[row.key] = prepared
 
     samples: dict[str, list[float]] = {key: [] for key in timers}
     keys = list(timers)
@@ -183,36 +215,9 @@ def run(repeats: int, repeat_s: float) -> tuple[list[Row], list[Target]]:
             for key in rotated(keys, round_no):
                 timer, number = timers[key]
                 samples[key].append(timer.timeit(number) / number)
-    calls = hook_calls[0]
 
     for row in rows:
         if row.key in samples:
             row.stats = Stats.of(samples[row.key])
             row.extra = {"loops": timers[row.key][1]}
-
-    base = rows[0]
-    targets: list[Target] = []
-    for row in rows:
-        if row.key not in OAUTH2KIT_KEYS:
-            continue
-        if row.stats is None or base.stats is None:
-            targets.append(Target(f"{row.label} / baseline", "<= 1.50", "not measured", False))
-            continue
-        value = row.stats.median / base.stats.median
-        targets.append(
-            Target(
-                f"{row.label} / baseline (medians)",
-                f"<= {TARGET_RATIO:.2f}",
-                f"{value:.2f} ({row.stats.median * 1e9:.0f} ns vs {base.stats.median * 1e9:.0f} ns)",
-                value <= TARGET_RATIO,
-            )
-        )
-    targets.append(
-        Target(
-            "pluggy hook calls during the timed loops",
-            "0",
-            str(calls),
-            calls == 0,
-        )
-    )
-    return rows, targets
+    return rows, _targets(rows, hook_calls[0])

@@ -6,7 +6,7 @@ import importlib.metadata
 import importlib.util
 from dataclasses import dataclass
 
-from _common import ChildError, Row, Stats, Target, rotated, run_child
+from _common import Job, Row, Stats, Target, run_jobs
 
 TARGET_FIRST_S = 15e-3
 
@@ -62,10 +62,19 @@ def _third_party_plugins() -> list[str]:
 
 
 def _cases() -> list[Case]:
-    kit_build = 'oauth2kit.OAuth2Client("https://as.example/token", client_id="c", client_secret="s")'
+    kit_build = (
+        'oauth2kit.OAuth2Client("https://as.example/token", client_id="c", client_secret="s")'
+    )
     kit_info = '[p.name for p in first.plugins.plugins() if p.status == "loaded"]'
     cases = [
-        Case("oauth2kit", "oauth2kit.OAuth2Client", "oauth2kit", "import oauth2kit", kit_build, kit_info),
+        Case(
+            "oauth2kit",
+            "oauth2kit.OAuth2Client",
+            "oauth2kit",
+            "import oauth2kit",
+            kit_build,
+            kit_info,
+        ),
     ]
     extra = _third_party_plugins()
     if extra:
@@ -105,67 +114,52 @@ def _cases() -> list[Case]:
 def run(main_reps: int, context_reps: int) -> tuple[list[Row], list[Target], list[str]]:
     all_cases = _cases()
     rows = {c.key: Row(c.key, c.label) for c in all_cases}
-    cases = []
+    jobs = []
     for case in all_cases:
         if importlib.util.find_spec(case.needs) is None:
             rows[case.key].missing = f"{case.needs} is not installed"
-        else:
-            cases.append(case)
-
-    first: dict[str, list[float]] = {c.key: [] for c in cases}
-    second: dict[str, list[float]] = {c.key: [] for c in cases}
-    imports: dict[str, list[float]] = {c.key: [] for c in cases}
-    info: dict[str, object] = {}
-    failed: set[str] = set()
-    for round_no in range(main_reps + 1):  # round 0: warm-up, discarded
-        for case in rotated(cases, round_no):
-            if case.key in failed or (case.key != "oauth2kit" and round_no > context_reps):
-                continue
-            code = _CHILD.format(imp=case.imp, guard=_NO_NETWORK, build=case.build, info=case.info)
-            try:
-                out = run_child(code, dict(case.env))
-            except ChildError as exc:
-                failed.add(case.key)
-                rows[case.key].missing = f"child failed: {exc}"
-                continue
-            info[case.key] = out["info"]
-            if round_no > 0:
-                first[case.key].append(out["first"])
-                second[case.key].append(out["second"])
-                imports[case.key].append(out["import"])
-
-    for case in cases:
-        if case.key in failed or not first[case.key]:
             continue
-        row = rows[case.key]
-        row.stats = Stats.of(first[case.key])
-        second_stats = Stats.of(second[case.key])
-        import_stats = Stats.of(imports[case.key])
+        code = _CHILD.format(imp=case.imp, guard=_NO_NETWORK, build=case.build, info=case.info)
+        reps = main_reps if case.key == "oauth2kit" else context_reps
+        jobs.append(Job(case.key, code, reps, dict(case.env)))
+
+    for key, runs in run_jobs(jobs).items():
+        row = rows[key]
+        if runs.error is not None or not runs.outputs:
+            row.missing = runs.error or "no runs"
+            continue
+        row.stats = Stats.of([out["first"] for out in runs.outputs])
+        second = Stats.of([out["second"] for out in runs.outputs])
+        imported = Stats.of([out["import"] for out in runs.outputs])
         row.extra = {
-            "2nd (median)": f"{second_stats.median * 1e3:.2f} ms",
-            "import (median)": f"{import_stats.median * 1e3:.1f} ms",
-            "second": second_stats,
-            "import": import_stats,
-            "info": info.get(case.key),
+            "2nd (median)": f"{second.median * 1e3:.2f} ms",
+            "import (median)": f"{imported.median * 1e3:.1f} ms",
+            "second": second,
+            "import": imported,
+            "info": runs.outputs[-1]["info"],
         }
 
     notes: list[str] = []
     kit = rows["oauth2kit"]
     if isinstance(kit.extra.get("info"), list):
-        notes.append("plugins loaded by the first oauth2kit client: " + ", ".join(kit.extra["info"]))
+        notes.append(
+            "plugins loaded by the first oauth2kit client: " + ", ".join(kit.extra["info"])
+        )
     if "oauth2kit_builtins" in rows:
         notes.append(
             "installed third-party plugins (blocked in the 'built-ins only' row): "
             + ", ".join(_third_party_plugins())
         )
-    targets = [
-        Target(
-            "first OAuth2Client() after import (median)",
-            f"< {TARGET_FIRST_S * 1e3:.0f} ms",
-            f"{kit.stats.median * 1e3:.2f} ms (min {kit.stats.min * 1e3:.2f} ms)"
-            if kit.stats
-            else "not measured",
-            kit.stats is not None and kit.stats.median < TARGET_FIRST_S,
-        )
-    ]
-    return [rows[c.key] for c in all_cases], targets, notes
+    measured = (
+        f"{kit.stats.median * 1e3:.2f} ms (min {kit.stats.min * 1e3:.2f} ms)"
+        if kit.stats
+        else "not measured"
+    )
+    passed = kit.stats is not None and kit.stats.median < TARGET_FIRST_S
+    target = Target(
+        "first OAuth2Client() after import (median)",
+        f"< {TARGET_FIRST_S * 1e3:.0f} ms",
+        measured,
+        passed=passed,
+    )
+    return list(rows.values()), [target], notes

@@ -5,7 +5,7 @@ from __future__ import annotations
 import importlib.util
 from dataclasses import dataclass
 
-from _common import ChildError, Row, Stats, Target, rotated, run_child
+from _common import Job, Row, Stats, Target, run_jobs
 
 #: Heavy dependencies that `import oauth2kit` must leave for later (plugins, JOSE, crypto).
 #: ``attr`` is the other top-level package of the attrs distribution.
@@ -33,7 +33,12 @@ CASES = (
         "oauth2kit",
         main=True,
     ),
-    Case("requests_oauth2client", "import requests_oauth2client", "requests_oauth2client", False),
+    Case(
+        "requests_oauth2client",
+        "import requests_oauth2client",
+        "requests_oauth2client",
+        main=False,
+    ),
     Case("authlib", "import authlib.integrations.requests_client", "authlib", main=False),
 )
 
@@ -55,67 +60,51 @@ print(json.dumps({{
 
 
 def run(main_reps: int, context_reps: int) -> tuple[list[Row], list[Target]]:
-    cases = [c for c in CASES if importlib.util.find_spec(c.needs) is not None]
     rows = {c.key: Row(c.key, c.stmt) for c in CASES}
+    jobs = []
     for case in CASES:
-        if case not in cases:
+        if importlib.util.find_spec(case.needs) is None:
             rows[case.key].missing = f"{case.needs} is not installed"
-
-    samples: dict[str, list[float]] = {c.key: [] for c in cases}
-    present: dict[str, set[str]] = {c.key: set() for c in cases}
-    modules: dict[str, int] = {}
-    failed: set[str] = set()
-
-    # Round 0 is a warm-up (page cache, .pyc files) and is thrown away. Later rounds
-    # interleave the contenders, so slow drift on a shared machine hits all of them alike.
-    for round_no in range(main_reps + 1):
-        for case in rotated(cases, round_no):
-            if case.key in failed or (not case.main and round_no > context_reps):
-                continue
-            try:
-                out = run_child(_CHILD.format(stmt=case.stmt, watch=MUST_NOT_IMPORT))
-            except ChildError as exc:
-                failed.add(case.key)
-                rows[case.key].missing = f"child failed: {exc}"
-                continue
-            present[case.key].update(out["present"])
-            modules[case.key] = out["modules"]
-            if round_no > 0:
-                samples[case.key].append(out["seconds"])
-
-    for case in cases:
-        row = rows[case.key]
-        if case.key in failed or not samples[case.key]:
             continue
-        row.stats = Stats.of(samples[case.key])
-        row.extra = {
-            "modules": modules[case.key],
-            "heavy deps": ",".join(sorted(present[case.key])) or "none",
-        }
+        code = _CHILD.format(stmt=case.stmt, watch=MUST_NOT_IMPORT)
+        jobs.append(Job(case.key, code, main_reps if case.main else context_reps))
 
+    present: dict[str, list[str]] = {}
+    for key, runs in run_jobs(jobs).items():
+        row = rows[key]
+        if runs.error is not None or not runs.outputs:
+            row.missing = runs.error or "no runs"
+            continue
+        row.stats = Stats.of([out["seconds"] for out in runs.outputs])
+        present[key] = sorted({m for out in runs.outputs for m in out["present"]})
+        row.extra = {
+            "modules": runs.outputs[-1]["modules"],
+            "heavy deps": ",".join(present[key]) or "none",
+        }
+    return list(rows.values()), _targets(rows, present)
+
+
+def _targets(rows: dict[str, Row], present: dict[str, list[str]]) -> list[Target]:
     targets: list[Target] = []
-    req, kit = rows["requests"], rows["oauth2kit"]
-    if req.stats and kit.stats:
-        value = kit.stats.median / req.stats.median
+    req, kit = rows["requests"].stats, rows["oauth2kit"].stats
+    name = "import oauth2kit / import requests (medians)"
+    if req and kit:
+        value = kit.median / req.median
+        measured = f"{value:.3f} (+{(kit.median - req.median) * 1e3:.1f} ms)"
         targets.append(
-            Target(
-                "import oauth2kit / import requests (medians)",
-                f"<= {TARGET_RATIO:.2f}",
-                f"{value:.3f} (+{(kit.stats.median - req.stats.median) * 1e3:.1f} ms)",
-                value <= TARGET_RATIO,
-            )
+            Target(name, f"<= {TARGET_RATIO:.2f}", measured, passed=value <= TARGET_RATIO)
         )
     else:
-        targets.append(Target("import ratio", f"<= {TARGET_RATIO:.2f}", "not measured", False))
+        targets.append(Target(name, f"<= {TARGET_RATIO:.2f}", "not measured", passed=False))
     for key in ("oauth2kit", "oauth2kit_names"):
-        if rows[key].stats is not None:
-            seen = sorted(present[key])
+        if key in present:
+            seen = present[key]
             targets.append(
                 Target(
                     f"`{rows[key].label}` leaves heavy deps unimported",
                     "none of " + ", ".join(MUST_NOT_IMPORT),
                     ", ".join(seen) if seen else "none imported",
-                    not seen,
+                    passed=not seen,
                 )
             )
-    return [rows[c.key] for c in CASES], targets
+    return targets

@@ -121,24 +121,22 @@ def __getattr__(name: str) -> Any:
     """Resolve kernel names that are costly to import, and names that plugins provide."""
     import importlib  # noqa: PLC0415 - only on first access
 
-    module_name = _LAZY_KERNEL.get(name)
+    value: object
     if name in _PUBLIC_SUBMODULES:
         # `from oauth2kit import hookspecs` asks the package before importing the submodule.
         value = importlib.import_module(f"oauth2kit.{name}")
-    elif module_name is not None:
-        value = getattr(importlib.import_module(module_name), name)
-    elif name.startswith("_"):
-        msg = f"module 'oauth2kit' has no attribute {name!r}"
-        raise AttributeError(msg)
+    elif name in _LAZY_KERNEL:
+        value = getattr(importlib.import_module(_LAZY_KERNEL[name]), name)
     else:
         from oauth2kit._host import default_host  # noqa: PLC0415 - plugins load on first use
 
         extensions = default_host().extensions
-        if name not in extensions and name not in _PLUGIN_EXPORTS:
+        if name.startswith("_") or (name not in extensions and name not in _PLUGIN_EXPORTS):
             msg = f"module 'oauth2kit' has no attribute {name!r}"
             raise AttributeError(msg)
+        # Not cached: the current default host decides, so blocking a plugin takes effect.
         # PluginDisabled / PluginNotAvailable (not AttributeError) say which plugin is missing.
-        value = extensions.get(name)
+        return extensions.get(name)
     globals()[name] = value
     return value
 

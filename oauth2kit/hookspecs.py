@@ -24,12 +24,13 @@ Vendor plugins should act only for their own vendor: every hook receives the cli
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import TYPE_CHECKING, Any, Protocol, TypeAlias
 
 import pluggy
 
 if TYPE_CHECKING:
-    from collections.abc import Callable, Mapping
+    from collections.abc import Mapping
 
     import requests
 
@@ -81,7 +82,7 @@ class GrantType(Protocol):
 #: methods without a credential (``none``) and as ``factory(client_id, credential)``
 #: otherwise, where the credential is a client secret (``client_secret_*``) or a private
 #: key (``private_key_jwt``). The handler must expose ``client_id``.
-ClientAuthFactory: TypeAlias = "Callable[..., requests.auth.AuthBase]"
+ClientAuthFactory: TypeAlias = Callable[..., "requests.auth.AuthBase"]
 
 
 class DPoPKeyGenerator(Protocol):

@@ -376,7 +376,7 @@ def start_auth_server(*, mtls: bool = True, log_dir: Path | None = None) -> Auth
     command += ["--mtls-port", str(_free_port())] if mtls else ["--no-mtls"]
     # Output goes to a file, never a pipe, so a chatty server can never block on a full pipe.
     with log_path.open("wb") as log:
-        process = subprocess.Popen(  # noqa: S603 - fixed command line, no shell
+        process = subprocess.Popen(
             command,
             cwd=AS_DIR,
             stdin=subprocess.DEVNULL,

@@ -42,5 +42,7 @@ def test_table_listing_and_disable_flag() -> None:
 def test_console_script_is_installed() -> None:
     command = shutil.which("oauth2kit", path=str(__import__("pathlib").Path(sys.executable).parent))
     assert command is not None, "pip install -e . installs the oauth2kit command"
-    result = subprocess.run([command, "plugins", "--json"], capture_output=True, text=True, check=True)
+    result = subprocess.run(
+        [command, "plugins", "--json"], capture_output=True, text=True, check=True
+    )
     assert {entry["name"] for entry in json.loads(result.stdout)} >= set(BUILTIN_PLUGINS)

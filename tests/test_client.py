@@ -108,7 +108,10 @@ def test_missing_endpoint_is_a_clear_error() -> None:
 
 def test_extra_metadata_is_kept() -> None:
     c = client(registration_endpoint="https://as.example/register", custom="x")
-    assert c.extra_metadata == {"registration_endpoint": "https://as.example/register", "custom": "x"}
+    assert c.extra_metadata == {
+        "registration_endpoint": "https://as.example/register",
+        "custom": "x",
+    }
     assert c.endpoint_uri("registration_endpoint") == "https://as.example/register"
 
 
@@ -312,7 +315,9 @@ def test_prepare_fixup_and_retry_hooks_run_around_each_request() -> None:
                 response.status_code = 400
 
         @hookimpl
-        def oauth2kit_retry_request(self, call: EndpointCall, response: EndpointResponse) -> float | None:
+        def oauth2kit_retry_request(
+            self, call: EndpointCall, response: EndpointResponse
+        ) -> float | None:
             return 0 if response.status_code == 503 else None
 
     host = PluginHost()

@@ -113,7 +113,9 @@ def test_unknown_resource_is_invalid_target(auth_server: AuthServer) -> None:
     assert caught.value.error == "invalid_target"
 
 
-@pytest.mark.parametrize(("resource", "token_format"), [(OPAQUE_RESOURCE, "opaque"), (JWT_RESOURCE, "jwt")])
+@pytest.mark.parametrize(
+    ("resource", "token_format"), [(OPAQUE_RESOURCE, "opaque"), (JWT_RESOURCE, "jwt")]
+)
 def test_resource_indicator_reaches_the_server(
     auth_server: AuthServer, resource: str, token_format: str
 ) -> None:

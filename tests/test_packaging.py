@@ -39,7 +39,9 @@ def test_import_does_not_load_plugins_or_heavy_dependencies() -> None:
         "print(','.join(m for m in ('pluggy', 'stevedore', 'jose', 'cryptography', 'attrs',"
         " 'oauth2kit._host', 'oauth2kit_grants') if m in sys.modules))"
     )
-    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    result = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, check=True
+    )
     assert result.stdout.strip() == ""
 
 
@@ -67,8 +69,15 @@ def test_kernel_never_imports_a_plugin() -> None:
             if hasattr(n, "lineno")
         }
         for node in ast.walk(tree):
-            if isinstance(node, ast.ImportFrom | ast.Import) and node.lineno not in type_checking_lines:
-                names = [node.module or ""] if isinstance(node, ast.ImportFrom) else [a.name for a in node.names]
+            if (
+                isinstance(node, ast.ImportFrom | ast.Import)
+                and node.lineno not in type_checking_lines
+            ):
+                names = (
+                    [node.module or ""]
+                    if isinstance(node, ast.ImportFrom)
+                    else [a.name for a in node.names]
+                )
                 for name in names:
                     assert name.split(".")[0] not in plugin_packages, f"{path}: imports {name}"
 

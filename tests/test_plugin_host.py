@@ -45,7 +45,9 @@ def grant_plugin(grant_name: str, *, replace: bool = False) -> types.ModuleType:
     def oauth2kit_register_grant_types(registry: Any) -> None:
         registry.add(grant_name, EchoGrant(), replace=replace)
 
-    return make_plugin(f"plugin_{grant_name}", oauth2kit_register_grant_types=oauth2kit_register_grant_types)
+    return make_plugin(
+        f"plugin_{grant_name}", oauth2kit_register_grant_types=oauth2kit_register_grant_types
+    )
 
 
 def test_every_builtin_is_discovered_and_loaded() -> None:
@@ -175,7 +177,8 @@ def test_plugin_whose_registration_raises_leaves_no_entries(empty_host: PluginHo
         raise RuntimeError("boom")
 
     info = empty_host.register(
-        make_plugin("half", oauth2kit_register_grant_types=oauth2kit_register_grant_types), name="half"
+        make_plugin("half", oauth2kit_register_grant_types=oauth2kit_register_grant_types),
+        name="half",
     )
     assert info.status == "failed"
     assert "boom" in (info.error or "")
@@ -226,7 +229,9 @@ def test_per_client_blocking_applies_to_hooks() -> None:
         seen.append(client.client_id)
 
     host = PluginHost()
-    host.register(make_plugin("spy", oauth2kit_configure_client=oauth2kit_configure_client), name="spy")
+    host.register(
+        make_plugin("spy", oauth2kit_configure_client=oauth2kit_configure_client), name="spy"
+    )
     OAuth2Client(TOKEN_ENDPOINT, client_id="seen", client_secret="s", plugins=host)
     OAuth2Client(
         TOKEN_ENDPOINT, client_id="hidden", client_secret="s", plugins=host, disable_plugins=["spy"]

@@ -95,7 +95,9 @@ def test_a_broken_installed_plugin_is_set_aside(tmp_path: Path) -> None:
     # sys.path of a child process: discovery must record it and keep every other plugin.
     dist_info = tmp_path / "oauth2kit_broken-0.1.dist-info"
     dist_info.mkdir()
-    (dist_info / "METADATA").write_text("Metadata-Version: 2.1\nName: oauth2kit-broken\nVersion: 0.1\n")
+    (dist_info / "METADATA").write_text(
+        "Metadata-Version: 2.1\nName: oauth2kit-broken\nVersion: 0.1\n"
+    )
     (dist_info / "entry_points.txt").write_text(
         "[oauth2kit.plugins]\nbroken.import = oauth2kit_broken_plugin\n"
     )

@@ -24,7 +24,10 @@ def test_expires_in_becomes_expires_at_in_whole_seconds() -> None:
     assert 3598 <= (token.expires_in or 0) <= 3601
 
 
-@pytest.mark.parametrize(("value", "has_expiry"), [("60", True), (60.5, True), ("foo", False), (None, False), (True, False)])
+@pytest.mark.parametrize(
+    ("value", "has_expiry"),
+    [("60", True), (60.5, True), ("foo", False), (None, False), (True, False)],
+)
 def test_expires_in_forms(value: object, has_expiry: bool) -> None:
     token = BearerToken("at", expires_in=value)  # type: ignore[arg-type]
     assert (token.expires_at is not None) == has_expiry
@@ -87,7 +90,9 @@ def test_access_token_must_be_a_string() -> None:
 
 
 def test_str_is_the_token_and_repr_is_redacted() -> None:
-    token = BearerToken("secret-at", refresh_token="secret-rt", id_token="secret-it", scope="a", extra="e")
+    token = BearerToken(
+        "secret-at", refresh_token="secret-rt", id_token="secret-it", scope="a", extra="e"
+    )
     assert str(token) == "secret-at"
     text = repr(token)
     for secret in ("secret-at", "secret-rt", "secret-it", "'e'"):

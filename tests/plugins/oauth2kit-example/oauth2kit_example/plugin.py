@@ -35,7 +35,7 @@ class MagicWordGrant:
 
     grant_type = MAGIC_WORD_GRANT
 
-    def build(self, client: OAuth2Client, params: dict[str, Any]) -> dict[str, Any]:  # noqa: ARG002
+    def build(self, client: OAuth2Client, params: dict[str, Any]) -> dict[str, Any]:
         """Require ``magic_word``; pass everything else through."""
         if not isinstance(params.get("magic_word"), str):
             raise InvalidParam("the magic_word grant needs a magic_word (str)")
