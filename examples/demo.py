@@ -21,7 +21,7 @@ from oauth2kit import (
 
 # The test server's launcher lives with the tests; the demo reuses it rather than copy it.
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "tests"))
-from as_server import AuthServer, start_auth_server  # noqa: E402
+from as_server import AuthServer, start_auth_server
 
 THREADS = 32
 
@@ -49,9 +49,8 @@ def client_credentials(server: AuthServer) -> OAuth2Client:
     print(f"  client: {client!r}")
     token = client.client_credentials(scope="api:read", resource="urn:oauth2kit:rs:jwt")
     print(f"  token:  {token!r}")
-    print(
-        f"  expires in {token.expires_in} s; the access token is a JWT: {token.access_token.count('.') == 2}"
-    )
+    is_jwt = token.access_token.count(".") == 2
+    print(f"  expires in {token.expires_in} s; the access token is a JWT: {is_jwt}")
     answer = requests.get(server.url("/test/protected"), auth=token, timeout=10)
     print(f"  protected resource says: HTTP {answer.status_code} {answer.json()}")
     return client
