@@ -8,7 +8,6 @@ from __future__ import annotations
 import base64
 import hashlib
 import secrets
-import sys
 import time
 from typing import TYPE_CHECKING
 from urllib.parse import parse_qs, urlencode, urlsplit
@@ -19,11 +18,6 @@ import requests
 if TYPE_CHECKING:
     from as_server import AuthServer
 
-# The session-scoped `auth_server` fixture normally comes from tests/conftest.py (`from as_server
-# import auth_server`), which pytest imports before this module. Without such a conftest, load
-# as_server as a plugin here instead; doing that after the conftest imported it would only earn
-# an "already imported, cannot be rewritten" warning, hence the check.
-pytest_plugins = [] if "as_server" in sys.modules else ["as_server"]
 pytestmark = pytest.mark.integration
 
 TIMEOUT = 10
@@ -53,7 +47,7 @@ def query_of(url: str) -> dict[str, str]:
     return {key: values[0] for key, values in parse_qs(urlsplit(url).query).items()}
 
 
-def test_discovery_lists_the_endpoints(auth_server):
+def test_discovery_lists_the_endpoints(auth_server: AuthServer) -> None:
     doc = auth_server.discovery
     assert doc["issuer"] == auth_server.issuer
     assert auth_server.issuer.startswith("http://127.0.0.1:")
@@ -77,7 +71,7 @@ def test_discovery_lists_the_endpoints(auth_server):
     assert doc["mtls_endpoint_aliases"]["token_endpoint"].startswith("https://127.0.0.1:")
 
 
-def test_client_credentials_basic_and_post(auth_server):
+def test_client_credentials_basic_and_post(auth_server: AuthServer) -> None:
     basic = client_credentials(auth_server, scope="api:read")
     assert basic.status_code == 200, basic.text
     assert basic.json()["token_type"] == "Bearer"
@@ -105,13 +99,13 @@ def test_client_credentials_basic_and_post(auth_server):
         ({"resource": "urn:oauth2kit:rs:unknown"}, "invalid_target"),
     ],
 )
-def test_client_credentials_errors(auth_server, data, error):
+def test_client_credentials_errors(auth_server: AuthServer, data: dict[str, str], error: str) -> None:
     response = client_credentials(auth_server, **data)
     assert response.status_code == 400
     assert response.json()["error"] == error
 
 
-def test_wrong_secret_and_public_client_are_refused(auth_server):
+def test_wrong_secret_and_public_client_are_refused(auth_server: AuthServer) -> None:
     wrong = requests.post(
         auth_server.token_endpoint,
         auth=("cc-basic", "wrong"),
@@ -130,7 +124,7 @@ def test_wrong_secret_and_public_client_are_refused(auth_server):
     assert public.json()["error"] == "unauthorized_client"
 
 
-def test_counters_count_token_requests(auth_server):
+def test_counters_count_token_requests(auth_server: AuthServer) -> None:
     auth_server.reset_counters()
     assert auth_server.token_requests() == 0
     client_credentials(auth_server)
@@ -148,7 +142,7 @@ def test_counters_count_token_requests(auth_server):
     assert auth_server.token_requests("cc-basic") == 0
 
 
-def test_protected_resource_checks_the_token(auth_server):
+def test_protected_resource_checks_the_token(auth_server: AuthServer) -> None:
     token = client_credentials(auth_server, scope="api:read").json()["access_token"]
     ok = protected(auth_server, token)
     assert ok.status_code == 200
@@ -160,7 +154,7 @@ def test_protected_resource_checks_the_token(auth_server):
     assert bad.headers["WWW-Authenticate"].startswith('Bearer error="invalid_token"')
 
 
-def test_resources_opaque_and_jwt(auth_server):
+def test_resources_opaque_and_jwt(auth_server: AuthServer) -> None:
     opaque = client_credentials(auth_server, resource="urn:oauth2kit:rs:opaque", scope="api:read")
     jwt = client_credentials(auth_server, resource="urn:oauth2kit:rs:jwt", scope="api:read")
     assert opaque.status_code == jwt.status_code == 200
@@ -171,7 +165,7 @@ def test_resources_opaque_and_jwt(auth_server):
     assert introspected["aud"] == "urn:oauth2kit:rs:jwt"
 
 
-def test_short_lived_client_credentials_token_expires(auth_server):
+def test_short_lived_client_credentials_token_expires(auth_server: AuthServer) -> None:
     response = requests.post(
         auth_server.token_endpoint,
         auth=("cc-short", "cc-short-secret"),
@@ -186,7 +180,7 @@ def test_short_lived_client_credentials_token_expires(auth_server):
 
 
 @pytest.mark.parametrize("use_forms", [False, True], ids=["auto", "forms"])
-def test_authorization_code_with_pkce(auth_server, use_forms):
+def test_authorization_code_with_pkce(auth_server: AuthServer, use_forms: bool) -> None:
     verifier = secrets.token_urlsafe(48)
     digest = hashlib.sha256(verifier.encode()).digest()
     challenge = base64.urlsafe_b64encode(digest).rstrip(b"=").decode()
@@ -229,7 +223,7 @@ def test_authorization_code_with_pkce(auth_server, use_forms):
     assert userinfo.json()["sub"] == "bob"
 
 
-def test_device_flow_approval_route(auth_server):
+def test_device_flow_approval_route(auth_server: AuthServer) -> None:
     started = requests.post(
         auth_server.discovery["device_authorization_endpoint"],
         data={"client_id": "device-client", "scope": "openid api:read"},
@@ -247,7 +241,7 @@ def test_device_flow_approval_route(auth_server):
     assert protected(auth_server, tokens.json()["access_token"]).json()["sub"] == "dave"
 
 
-def test_ciba_approval_route(auth_server):
+def test_ciba_approval_route(auth_server: AuthServer) -> None:
     auth = ("ciba-client", "ciba-client-secret")
     started = requests.post(
         auth_server.discovery["backchannel_authentication_endpoint"],
@@ -266,7 +260,7 @@ def test_ciba_approval_route(auth_server):
     assert protected(auth_server, tokens.json()["access_token"]).json()["sub"] == "erin"
 
 
-def test_logout_notifies_the_backchannel(auth_server):
+def test_logout_notifies_the_backchannel(auth_server: AuthServer) -> None:
     browser = requests.Session()
     params = {
         "client_id": "logout-client",

@@ -44,6 +44,18 @@ from oauth2kit import (
 TOKEN_ENDPOINT = "https://as.example/token"
 
 
+def sent_form(index: int = 0) -> str:
+    """The form body of the `index`-th request seen by `responses`."""
+    body = responses.calls[index].request.body
+    return body.decode() if isinstance(body, bytes) else str(body)
+
+
+def sent_kwargs(index: int = 0) -> dict[str, Any]:
+    """The keyword arguments requests was called with (recorded by `responses`)."""
+    kwargs: dict[str, Any] = responses.calls[index].request.req_kwargs  # type: ignore[attr-defined]
+    return kwargs
+
+
 def client(**kwargs: Any) -> OAuth2Client:
     kwargs.setdefault("client_id", "client")
     kwargs.setdefault("client_secret", "s3cr3t")
@@ -139,7 +151,7 @@ def test_private_key_needs_a_plugin_until_one_exists() -> None:
 
 def test_unsupported_credential_type() -> None:
     with pytest.raises(UnsupportedClientCredentials, match="not supported"):
-        OAuth2Client(TOKEN_ENDPOINT, auth=("c", object()))  # type: ignore[arg-type]
+        OAuth2Client(TOKEN_ENDPOINT, auth=("c", object()))
     with pytest.raises(UnsupportedClientCredentials, match="not supported"):
         OAuth2Client(TOKEN_ENDPOINT, auth=42)  # type: ignore[arg-type]
 
@@ -176,7 +188,7 @@ def test_client_secret_basic_urlencodes_credentials() -> None:
 def test_client_secret_post_does_not_duplicate_client_id() -> None:
     responses.post(TOKEN_ENDPOINT, json={"access_token": "t"})
     client().grant("client_credentials", client_id="client")
-    body = responses.calls[0].request.body
+    body = sent_form()
     assert body.count("client_id=") == 1
     assert "client_secret=s3cr3t" in body
 
@@ -223,7 +235,7 @@ def test_bad_scope(scope: object) -> None:
 def test_scope_iterable_and_extra_parameters_are_sent() -> None:
     responses.post(TOKEN_ENDPOINT, json={"access_token": "t"})
     client().client_credentials(scope=("a", "b"), resource=["urn:r1", "urn:r2"], audience="x")
-    body = responses.calls[0].request.body
+    body = sent_form()
     assert "scope=a+b" in body
     assert "resource=urn%3Ar1&resource=urn%3Ar2" in body
     assert "audience=x" in body
@@ -233,16 +245,15 @@ def test_scope_iterable_and_extra_parameters_are_sent() -> None:
 def test_accept_header_and_default_timeout() -> None:
     responses.post(TOKEN_ENDPOINT, json={"access_token": "t"})
     client().client_credentials()
-    call = responses.calls[0]
-    assert call.request.headers["Accept"] == "application/json"
-    assert call.request.req_kwargs["timeout"] == 10.0
+    assert responses.calls[0].request.headers["Accept"] == "application/json"
+    assert sent_kwargs()["timeout"] == 10.0
 
 
 @responses.activate
 def test_timeout_can_be_overridden_per_call() -> None:
     responses.post(TOKEN_ENDPOINT, json={"access_token": "t"})
     client().client_credentials(requests_kwargs={"timeout": 3})
-    assert responses.calls[0].request.req_kwargs["timeout"] == 3
+    assert sent_kwargs()["timeout"] == 3
 
 
 @pytest.mark.parametrize(

@@ -217,7 +217,7 @@ def test_custom_grant_registered_at_run_time_is_usable() -> None:
     client = OAuth2Client(TOKEN_ENDPOINT, client_id="c", client_secret="s", plugins=host)
     token = client.grant("echo", foo="bar")
     assert token.access_token == "t"
-    body = responses.calls[0].request.body
+    body = str(responses.calls[0].request.body)
     assert "grant_type=urn%3Atest%3Aecho" in body
     assert "foo=bar" in body
 

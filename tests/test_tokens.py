@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import pickle
 from datetime import UTC, datetime, timedelta
+from typing import Any
 
 import pytest
 import requests
@@ -64,7 +65,8 @@ def test_subclass_can_change_header_and_scheme() -> None:
 
 
 def test_custom_attributes_by_attribute_and_subscript() -> None:
-    token = BearerToken("at", issued_token_type="urn:x", **{"my.attr": 1, "zero": 0, "empty": ""})
+    extra: dict[str, Any] = {"my.attr": 1, "zero": 0, "empty": ""}
+    token = BearerToken("at", issued_token_type="urn:x", **extra)
     assert token.issued_token_type == "urn:x"
     assert token["my.attr"] == 1
     assert token.zero == 0  # falsy values are values (upstream raised AttributeError)
