@@ -150,7 +150,7 @@ def print_table(
     # A MISSING note may be wider than its column; let it overflow rather than widen the table.
     widths[1] = min(widths[1], 12)
     print(f"\n== {title}")
-    print("  " + "  ".join(h.ljust(w) for h, w in zip(header, widths, strict=True)))
+    print("  " + "  ".join(h.ljust(w) for h, w in zip(header, widths, strict=True)).rstrip())
     for line in lines:
         print("  " + "  ".join(c.ljust(w) for c, w in zip(line, widths, strict=True)).rstrip())
 

@@ -35,6 +35,20 @@ class BaselineAuth(requests.auth.AuthBase):
         return r
 
 
+class ExpiryCheckingAuth(BaselineAuth):
+    """Context only: the baseline plus the one clock read any expiry-honouring handler needs."""
+
+    def __init__(self, token: str) -> None:
+        super().__init__(token)
+        self.deadline = time.time() + 3600
+
+    def __call__(self, r: requests.PreparedRequest) -> requests.PreparedRequest:
+        if time.time() > self.deadline:
+            raise RuntimeError("expired")
+        r.headers["Authorization"] = self.value
+        return r
+
+
 def _oauth2kit_bearer() -> Handler:
     from oauth2kit import BearerToken  # noqa: PLC0415 - each contender imports its own library
 
@@ -78,6 +92,7 @@ def _authlib() -> Handler:
 # key, label, factory; the first is the reference for ratios.
 CONTENDERS: tuple[tuple[str, str, Callable[[], Handler]], ...] = (
     ("baseline", "baseline (sets header only)", lambda: BaselineAuth(TOKEN)),
+    ("baseline_expiry", "context: baseline + expiry check", lambda: ExpiryCheckingAuth(TOKEN)),
     ("oauth2kit_bearer", "oauth2kit BearerToken", _oauth2kit_bearer),
     ("oauth2kit_cc", "oauth2kit OAuth2ClientCredentialsAuth", _oauth2kit_cc),
     ("rqo2c_bearer", "requests_oauth2client BearerToken", _rqo2c_bearer),

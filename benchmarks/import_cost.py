@@ -90,7 +90,7 @@ def _targets(rows: dict[str, Row], present: dict[str, list[str]]) -> list[Target
     name = "import oauth2kit / import requests (medians)"
     if req and kit:
         value = kit.median / req.median
-        measured = f"{value:.3f} (+{(kit.median - req.median) * 1e3:.1f} ms)"
+        measured = f"{value:.3f} ({(kit.median - req.median) * 1e3:+.1f} ms)"
         targets.append(
             Target(name, f"<= {TARGET_RATIO:.2f}", measured, passed=value <= TARGET_RATIO)
         )

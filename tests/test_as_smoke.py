@@ -99,7 +99,9 @@ def test_client_credentials_basic_and_post(auth_server: AuthServer) -> None:
         ({"resource": "urn:oauth2kit:rs:unknown"}, "invalid_target"),
     ],
 )
-def test_client_credentials_errors(auth_server: AuthServer, data: dict[str, str], error: str) -> None:
+def test_client_credentials_errors(
+    auth_server: AuthServer, data: dict[str, str], error: str
+) -> None:
     response = client_credentials(auth_server, **data)
     assert response.status_code == 400
     assert response.json()["error"] == error
