@@ -8,8 +8,8 @@ from __future__ import annotations
 
 __all__ = ["BUILTIN_PLUGINS", "DISTRIBUTION"]
 
-#: The distribution that ships the built-ins.
 DISTRIBUTION = "oauth2kit"
+"""The distribution that ships the built-ins."""
 
 BUILTIN_PLUGINS: dict[str, str] = {
     "auth.client_secret_basic": "oauth2kit_client_auth.client_secret_basic",

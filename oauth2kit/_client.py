@@ -55,10 +55,10 @@ __all__ = ["DEFAULT_TIMEOUT", "MAX_ATTEMPTS", "Endpoints", "GrantTypes", "OAuth2
 
 logger = logging.getLogger("oauth2kit")
 
-#: Seconds before a request to an authorization server gives up, unless told otherwise.
 DEFAULT_TIMEOUT = 10.0
-#: Attempts per endpoint call when `oauth2kit_retry_request` hooks ask for retries.
+"""Seconds before a request to an authorization server gives up, unless told otherwise."""
 MAX_ATTEMPTS = 3
+"""Attempts per endpoint call when `oauth2kit_retry_request` hooks ask for retries."""
 
 
 class Endpoints(StrEnum):
@@ -242,7 +242,6 @@ class OAuth2Client:
             plugins = default_host()
         self.plugins: PluginHost = plugins
         self.disabled_plugins: frozenset[str] = frozenset(disable_plugins)
-        self._hooks = plugins.hooks(self.disabled_plugins)
 
         self.auth: requests.auth.AuthBase = self._resolve_auth(
             auth,
@@ -252,6 +251,11 @@ class OAuth2Client:
             method=token_endpoint_auth_method,
         )
         self._hooks.oauth2kit_configure_client(client=self)
+
+    @property
+    def _hooks(self) -> Any:
+        # Asked of the host each time: a plugin registered later must take part at once.
+        return self.plugins.hooks(self.disabled_plugins)
 
     # --- construction helpers -------------------------------------------------------------
 

@@ -175,12 +175,23 @@ class MissingIssuerParam(OAuth2KitError, ValueError):
         )
 
 
+def redact_uri(uri: str) -> str:
+    """Return `uri` with any ``user:password@`` replaced, fit for messages and logs."""
+    scheme, sep, rest = uri.partition("://")
+    if not sep:
+        return uri
+    authority, slash, path = rest.partition("/")
+    if "@" in authority:
+        authority = "***@" + authority.rpartition("@")[2]
+    return f"{scheme}{sep}{authority}{slash}{path}"
+
+
 class InvalidUri(OAuth2KitError, ValueError):
     """A URI failed validation; `errors` lists each reason."""
 
     def __init__(self, url: str, errors: list[str]) -> None:
         super().__init__(f"Invalid URI: {', '.join(errors)}")
-        self.url = url
+        self.url = redact_uri(url)
         self.errors = errors
 
 
@@ -188,9 +199,9 @@ class InvalidEndpointUri(InvalidParam):
     """An endpoint URI given to a client failed validation."""
 
     def __init__(self, endpoint: str, uri: str, exc: InvalidUri) -> None:
-        super().__init__(f"Invalid endpoint uri '{uri}' for '{endpoint}': {exc}")
+        self.uri = redact_uri(uri)
+        super().__init__(f"Invalid endpoint uri '{self.uri}' for '{endpoint}': {exc}")
         self.endpoint = endpoint
-        self.uri = uri
 
 
 class InvalidIssuer(InvalidEndpointUri):

@@ -24,8 +24,8 @@ __all__ = ["DISABLE_ENV_VAR", "PluginHost", "PluginInfo", "default_host", "set_d
 
 logger = logging.getLogger("oauth2kit.plugins")
 
-#: Comma-separated plugin names (or globs such as ``vendor.*``) blocked in every host.
 DISABLE_ENV_VAR = "OAUTH2KIT_DISABLE_PLUGINS"
+"""Comma-separated plugin names (or globs such as ``vendor.*``) blocked in every host."""
 
 PluginStatus = Literal["loaded", "blocked", "failed"]
 

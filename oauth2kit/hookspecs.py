@@ -51,8 +51,9 @@ __all__ = [
 
 PROJECT_NAME = "oauth2kit"
 hookspec = pluggy.HookspecMarker(PROJECT_NAME)
-#: The marker for hook implementations: ``@oauth2kit.hookimpl``.
+"""The marker of the hook specifications below."""
 hookimpl = pluggy.HookimplMarker(PROJECT_NAME)
+"""The marker for hook implementations: ``@oauth2kit.hookimpl``."""
 
 
 class GrantType(Protocol):
@@ -77,12 +78,14 @@ class GrantType(Protocol):
         ...
 
 
-#: What a client authentication plugin registers: a callable (usually the auth handler
-#: class) that builds a `requests` auth handler. It is called as ``factory(client_id)`` for
-#: methods without a credential (``none``) and as ``factory(client_id, credential)``
-#: otherwise, where the credential is a client secret (``client_secret_*``) or a private
-#: key (``private_key_jwt``). The handler must expose ``client_id``.
 ClientAuthFactory: TypeAlias = Callable[..., "requests.auth.AuthBase"]
+"""What a client authentication plugin registers: builds a `requests` auth handler.
+
+Usually the auth handler class itself. It is called as ``factory(client_id)`` for methods
+without a credential (``none``) and as ``factory(client_id, credential)`` otherwise, where
+the credential is a client secret (``client_secret_*``) or a private key
+(``private_key_jwt``). The handler must expose ``client_id``.
+"""
 
 
 class DPoPKeyGenerator(Protocol):

@@ -376,3 +376,11 @@ def test_token_obtained_hook_sees_every_token() -> None:
 def test_context_manager_does_not_swallow_exceptions() -> None:
     with pytest.raises(ZeroDivisionError), client():
         _ = 1 / 0
+
+
+def test_uri_errors_do_not_repeat_credentials() -> None:
+    with pytest.raises(InvalidEndpointUri) as caught:
+        OAuth2Client("https://user:hunter2@as.example/token", client_id="c")
+    assert "hunter2" not in str(caught.value)
+    assert "hunter2" not in caught.value.uri
+    assert "***@as.example" in str(caught.value)

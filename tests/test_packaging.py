@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import ast
+import json
 import subprocess
 import sys
 import tomllib
@@ -84,3 +85,30 @@ def test_kernel_never_imports_a_plugin() -> None:
 
 def test_py_typed_is_shipped() -> None:
     assert (ROOT / "oauth2kit" / "py.typed").is_file()
+
+
+def test_bare_checkout_finds_builtins_from_the_table() -> None:
+    # No site processing: the editable install's path hook is gone, so plugins/ is not
+    # importable, and stevedore is made to see no entry points at all (a bare checkout).
+    site_packages = next(p for p in sys.path if p.endswith("site-packages"))
+    code = (
+        "import sys, json; "
+        f"sys.path[:0] = [{str(ROOT)!r}, {site_packages!r}]; "
+        "import stevedore; "
+        "stevedore.NamedExtensionManager.list_entry_points = lambda self: []; "
+        "from oauth2kit import PluginHost; "
+        "print(json.dumps({i.name: i.status for i in PluginHost().plugins()}))"
+    )
+    result = subprocess.run(
+        [sys.executable, "-S", "-c", code], capture_output=True, text=True, check=True
+    )
+    statuses = json.loads(result.stdout)
+    assert statuses == dict.fromkeys(BUILTIN_PLUGINS, "loaded")
+
+
+def test_public_submodule_imports_in_a_fresh_process() -> None:
+    code = "from oauth2kit import hookspecs; from oauth2kit.hookspecs import hookimpl; print('ok')"
+    result = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, check=True
+    )
+    assert result.stdout.strip() == "ok"

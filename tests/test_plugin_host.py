@@ -237,3 +237,33 @@ def test_per_client_blocking_applies_to_hooks() -> None:
         TOKEN_ENDPOINT, client_id="hidden", client_secret="s", plugins=host, disable_plugins=["spy"]
     )
     assert seen == ["seen"]
+
+
+def test_plugin_registered_after_a_client_takes_part_in_its_hooks() -> None:
+    # Even for a client with a per-client block list (its hooks are a filtered view).
+    seen: list[str] = []
+
+    def oauth2kit_prepare_request(call: Any, request: Any) -> None:
+        seen.append(call.client.client_id)
+
+    host = PluginHost()
+    filtered = OAuth2Client(
+        TOKEN_ENDPOINT, client_id="filtered", plugins=host, disable_plugins=["x.*"]
+    )
+    plain = OAuth2Client(TOKEN_ENDPOINT, client_id="plain", plugins=host)
+    for client in (filtered, plain):  # build and cache the hook callers first
+        client._hooks.oauth2kit_prepare_request(
+            call=types.SimpleNamespace(client=client), request=None
+        )
+    host.register(
+        make_plugin("late", oauth2kit_prepare_request=oauth2kit_prepare_request), name="late"
+    )
+    host.register(
+        make_plugin("x.blocked", oauth2kit_prepare_request=oauth2kit_prepare_request),
+        name="x.blocked",
+    )
+    for client in (filtered, plain):
+        client._hooks.oauth2kit_prepare_request(
+            call=types.SimpleNamespace(client=client), request=None
+        )
+    assert seen == ["filtered", "plain", "plain"]
