@@ -73,17 +73,6 @@ class BearerToken(TokenResponse, requests.auth.AuthBase):
     AUTHORIZATION_HEADER: ClassVar[str] = "Authorization"
     AUTHORIZATION_SCHEME: ClassVar[str] = "Bearer"
 
-    __slots__ = (
-        "_expires_ts",
-        "access_token",
-        "expires_at",
-        "id_token",
-        "kwargs",
-        "refresh_token",
-        "scope",
-        "token_type",
-    )
-
     def __init__(
         self,
         access_token: str,
@@ -119,8 +108,15 @@ class BearerToken(TokenResponse, requests.auth.AuthBase):
         self.token_type = token_type
         self.id_token = id_token
         self.kwargs: dict[str, Any] = kwargs
-        # A float deadline keeps the per-request expiry check to one time.time() call.
+        # Non-standard members become plain attributes, so that `token.issued_token_type`
+        # works without a __getattr__ (which would slow every attribute read of the
+        # per-request path on CPython 3.11+). Names the class uses stay reserved.
+        for key, value in kwargs.items():
+            if key.isidentifier() and not hasattr(type(self), key) and key not in _RESERVED:
+                setattr(self, key, value)
+        # Precomputed for the per-request path: one clock read and one header assignment.
         self._expires_ts = None if expires_at is None else expires_at.timestamp()
+        self._header_value = self.authorization_header()
 
     # --- expiry -----------------------------------------------------------------------
 
@@ -149,23 +145,14 @@ class BearerToken(TokenResponse, requests.auth.AuthBase):
         if expires is not None and time.time() > expires:
             msg = f"the access token expired at {self.expires_at}"
             raise ExpiredAccessToken(msg)
-        request.headers[self.AUTHORIZATION_HEADER] = (
-            f"{self.AUTHORIZATION_SCHEME} {self.access_token}"
-        )
+        request.headers[self.AUTHORIZATION_HEADER] = self._header_value
         return request
 
     # --- custom attributes --------------------------------------------------------------
 
-    def __getattr__(self, key: str) -> Any:
-        """Read a non-standard member of the token response, such as ``issued_token_type``."""
-        if key == "kwargs" or key.startswith("__"):
-            # Not set yet (copy, pickle, a failed __init__): never recurse into kwargs.
-            raise AttributeError(key)
-        try:
-            return self.kwargs[key]
-        except KeyError:
-            msg = f"{type(self).__name__!r} has no attribute {key!r}"
-            raise AttributeError(msg) from None
+    if TYPE_CHECKING:
+        # For type checkers only: non-standard members are set as attributes at run time.
+        def __getattr__(self, key: str) -> Any: ...
 
     def __getitem__(self, key: str) -> Any:
         """Read any member of the token response by name, e.g. ``token["my.custom.attr"]``."""
@@ -235,3 +222,4 @@ _STANDARD_FIELDS = (
     "token_type",
     "id_token",
 )
+_RESERVED = frozenset({*_STANDARD_FIELDS, "kwargs"})

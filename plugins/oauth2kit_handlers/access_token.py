@@ -64,6 +64,13 @@ class OAuth2AccessTokenAuth(requests.auth.AuthBase):
         # no reader pairs the new token with the old deadline.
         self._renew_at = -math.inf
         self._token = token
+        # A token that only sets its header (not one that signs each request, like DPoP)
+        # gets that header set directly on the fast path.
+        self._header = (
+            (token.AUTHORIZATION_HEADER, token.authorization_header())
+            if token is not None and type(token).__call__ is BearerToken.__call__
+            else None
+        )
         if token is not None:
             expires_at = token.expires_at
             self._renew_at = (
@@ -73,8 +80,13 @@ class OAuth2AccessTokenAuth(requests.auth.AuthBase):
     def __call__(self, request: requests.PreparedRequest) -> requests.PreparedRequest:
         """Add the token to `request`, renewing it first if it is due."""
         # The fast path, taken by nearly every request: one clock read, no lock, no hook.
+        # The renewal deadline comes before expiry, so the token cannot have expired here.
         if time.time() < self._renew_at:
-            return self._token(request)  # type: ignore[misc] # set whenever _renew_at is finite
+            header = self._header
+            if header is None:
+                return self._token(request)  # type: ignore[misc] # set when _renew_at is finite
+            request.headers[header[0]] = header[1]
+            return request
         token = self._renewed_token()
         if token is None:
             msg = f"{type(self).__name__} has no token and cannot obtain one"
