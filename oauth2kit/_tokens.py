@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING, Any, ClassVar, Self
 import requests.auth
 
 from oauth2kit._exceptions import ExpiredAccessToken, InvalidParam
+from oauth2kit._params import normalize_scope
 
 if TYPE_CHECKING:
     from collections.abc import Mapping
@@ -21,6 +22,7 @@ if TYPE_CHECKING:
 __all__ = ["BearerToken", "TokenResponse", "parse_expires_in"]
 
 _REDACTED = "***"
+_CENTURY = 100 * 365 * 24 * 3600
 
 
 def parse_expires_in(expires_in: object) -> int | None:
@@ -31,14 +33,21 @@ def parse_expires_in(expires_in: object) -> int | None:
     """
     if isinstance(expires_in, bool):
         return None
-    if isinstance(expires_in, int | float):
-        return int(expires_in)
     if isinstance(expires_in, str):
         try:
-            return int(float(expires_in))
+            expires_in = float(expires_in)
         except ValueError:
             return None
+    if isinstance(expires_in, int | float) and math.isfinite(expires_in):
+        # Past about 100 years, a lifetime says "does not expire" more than anything else.
+        return int(expires_in) if abs(expires_in) < _CENTURY else None
     return None
+
+
+def _check_type(name: str, value: object, expected: type) -> None:
+    if value is not None and not isinstance(value, expected):
+        msg = f"{name} must be a {expected.__name__}, got {type(value).__name__}"
+        raise InvalidParam(msg)
 
 
 class TokenResponse:
@@ -92,6 +101,12 @@ class BearerToken(TokenResponse, requests.auth.AuthBase):
         if not isinstance(token_type, str) or token_type.casefold() != self.TOKEN_TYPE.casefold():
             msg = f"token_type {token_type!r} does not match {type(self).__name__}"
             raise InvalidParam(f"{msg} (expected {self.TOKEN_TYPE!r})")
+        # Token responses are untrusted input: check the types the signature promises.
+        _check_type("refresh_token", refresh_token, str)
+        _check_type("id_token", id_token, str)
+        _check_type("expires_at", expires_at, datetime)
+        # Some servers send the scope as a JSON array; it is a space-separated string here.
+        scope = normalize_scope(scope)
         if expires_at is None:
             seconds = parse_expires_in(expires_in)
             if seconds is not None:

@@ -115,3 +115,26 @@ def test_equality_and_pickling() -> None:
     assert token == pickle.loads(pickle.dumps(token))
     assert token != BearerToken("other")
     assert len({token, token}) == 1
+
+
+@pytest.mark.parametrize("expires_in", [float("nan"), float("inf"), "1e400", 10**30])
+def test_absurd_expires_in_means_no_known_expiry(expires_in: object) -> None:
+    assert BearerToken("at", expires_in=expires_in).expires_at is None  # type: ignore[arg-type]
+
+
+@pytest.mark.parametrize(
+    "fields",
+    [
+        {"refresh_token": 42},
+        {"id_token": ["x"]},
+        {"expires_at": "2026-01-01"},
+        {"scope": 7},
+    ],
+)
+def test_badly_typed_standard_members_are_refused(fields: dict[str, object]) -> None:
+    with pytest.raises(InvalidParam):
+        BearerToken("at", **fields)  # type: ignore[arg-type]
+
+
+def test_scope_as_a_json_array_is_joined() -> None:
+    assert BearerToken("at", scope=["a", "b"]).scope == "a b"  # type: ignore[arg-type]
