@@ -8,7 +8,6 @@ from __future__ import annotations
 import math
 import threading
 import time
-from concurrent.futures import Future
 from typing import TYPE_CHECKING, Any
 
 import requests.auth
@@ -18,6 +17,28 @@ from oauth2kit.hookspecs import hookimpl
 
 if TYPE_CHECKING:
     from oauth2kit import OAuth2Client, Registry
+
+
+class _Renewal:
+    """One renewal in flight: the thread that runs it publishes the outcome to the waiters.
+
+    (concurrent.futures.Future would do, but importing it costs more than this class.)
+    """
+
+    def __init__(self) -> None:
+        self._done = threading.Event()
+        self._token: BearerToken | None = None
+        self._error: BaseException | None = None
+
+    def finish(self, token: BearerToken | None, error: BaseException | None = None) -> None:
+        self._token, self._error = token, error
+        self._done.set()
+
+    def outcome(self) -> BearerToken | None:
+        self._done.wait()
+        if self._error is not None:
+            raise self._error
+        return self._token
 
 
 class OAuth2AccessTokenAuth(requests.auth.AuthBase):
@@ -47,7 +68,7 @@ class OAuth2AccessTokenAuth(requests.auth.AuthBase):
         self.leeway = leeway
         self.token_kwargs = token_kwargs
         self._lock = threading.Lock()
-        self._renewal: Future[BearerToken | None] | None = None
+        self._renewal: _Renewal | None = None
         self._renew_at = -math.inf
         self.token = token
 
@@ -98,19 +119,19 @@ class OAuth2AccessTokenAuth(requests.auth.AuthBase):
         with self._lock:
             if time.time() < self._renew_at:
                 return self._token
-            future = self._renewal
-            leader = future is None
-            if future is None:
-                future = self._renewal = Future()
+            renewal = self._renewal
+            leader = renewal is None
+            if renewal is None:
+                renewal = self._renewal = _Renewal()
         if not leader:
-            return future.result()
+            return renewal.outcome()
         try:
             self.renew_token()
         except BaseException as exc:
-            future.set_exception(exc)
+            renewal.finish(None, exc)
             raise
         else:
-            future.set_result(self._token)
+            renewal.finish(self._token)
         finally:
             with self._lock:
                 self._renewal = None
