@@ -22,9 +22,12 @@ from oauth2kit import (
     OAuth2Client,
     PluginDisabled,
     PluginHost,
+    Registry,
     UnknownGrantType,
     default_host,
+    hookimpl,
 )
+from oauth2kit.hookspecs import GrantType
 
 pytestmark = pytest.mark.integration
 
@@ -118,3 +121,31 @@ def test_a_broken_installed_plugin_is_set_aside(tmp_path: Path) -> None:
     assert listing[PLUGIN]["status"] == "loaded"
     assert listing["grant.client_credentials"]["status"] == "loaded"
     assert "set aside" in result.stderr
+
+
+def test_custom_grant_registered_at_run_time_works_against_the_real_server(
+    auth_server: AuthServer,
+) -> None:
+    class RuntimeMagic:
+        """The same wire grant as the example plugin's, registered under another name."""
+
+        grant_type = "urn:oauth2kit:example:grant-type:magic-word"
+
+        def build(self, client: OAuth2Client, params: dict[str, object]) -> dict[str, object]:
+            return {"magic_word": "please", **params}
+
+    class RuntimePlugin:
+        @hookimpl
+        def oauth2kit_register_grant_types(self, registry: Registry[GrantType]) -> None:
+            registry.add("runtime_magic", RuntimeMagic())
+
+    host = PluginHost()
+    client = vendor_client(auth_server, plugins=host)
+    with pytest.raises(UnknownGrantType):
+        client.grant("runtime_magic")
+    assert host.register(RuntimePlugin(), name="runtime.magic").status == "loaded"
+    token = client.grant("runtime_magic", scope="api:write")  # the existing client sees it
+    assert token.scope == "api:write"
+    assert {info.name: info.provides for info in host.plugins()}["runtime.magic"] == {
+        "grant_types": ["runtime_magic"]
+    }
