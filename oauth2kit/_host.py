@@ -139,13 +139,17 @@ class PluginHost:
     def unregister(self, name: str) -> None:
         """Remove plugin `name`, its hook implementations and its registry entries."""
         with self._lock:
-            plugin = self._pm.get_plugin(name)
-            if plugin is not None:
-                self._pm.unregister(plugin, name=name)
-            for registry in self._registries():
-                registry.remove_plugin(name)
+            self._remove(name)
             self._records.pop(name, None)
             self._hook_views.clear()
+
+    def _remove(self, name: str) -> None:
+        """Take plugin `name` out of pluggy and out of every registry."""
+        plugin = self._pm.get_plugin(name)
+        if plugin is not None:
+            self._pm.unregister(plugin, name=name)
+        for registry in self._registries():
+            registry.remove_plugin(name)
 
     def _add(self, plugin: object, name: str, module: str) -> None:
         try:
@@ -157,9 +161,7 @@ class PluginHost:
             self._validate(plugin, name)
             self._run_registration_hooks(plugin, name)
         except Exception as exc:  # noqa: BLE001 - a broken plugin must not break the others
-            self._pm.unregister(plugin, name=name)
-            for registry in self._registries():
-                registry.remove_plugin(name)
+            self._remove(name)
             self._fail(name, module, f"{type(exc).__name__}: {exc}")
             return
         self._records[name] = PluginInfo(name, module, "loaded")
