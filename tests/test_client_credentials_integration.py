@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 import threading
 import time
 
@@ -222,3 +223,16 @@ def test_token_repr_hides_secrets(auth_server: AuthServer) -> None:
     for text in (repr(token), repr(client), repr(client.auth), repr(auth)):
         assert token.access_token not in text
         assert "cc-post-secret" not in text
+
+
+def test_debug_logs_carry_no_secrets(
+    auth_server: AuthServer, caplog: pytest.LogCaptureFixture
+) -> None:
+    client = client_for(auth_server, "cc-basic", token_endpoint_auth_method="client_secret_basic")
+    with caplog.at_level(logging.DEBUG):
+        token = client.client_credentials(scope="api:read")
+        auth = OAuth2ClientCredentialsAuth(client, scope="api:read")
+        whoami(auth_server, auth)
+    assert "token_endpoint" in caplog.text or "/token" in caplog.text  # something was logged
+    for secret in ("cc-basic-secret", token.access_token, str(auth.token)):
+        assert secret not in caplog.text
