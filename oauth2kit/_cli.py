@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import sys
 from typing import TYPE_CHECKING
 
@@ -52,8 +53,14 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = _parser().parse_args(argv)
     plugins = PluginHost(disable=args.disable).plugins()
     if args.json:
-        json.dump([info.as_dict() for info in plugins], sys.stdout, indent=2)
-        sys.stdout.write("\n")
+        text = json.dumps([info.as_dict() for info in plugins], indent=2)
     else:
-        sys.stdout.write(_format_table(plugins) + "\n")
+        text = _format_table(plugins)
+    try:
+        sys.stdout.write(text + "\n")
+        sys.stdout.flush()
+    except BrokenPipeError:
+        # The reader went away (`oauth2kit plugins | head`): not an error. Point stdout at
+        # devnull so that the interpreter's final flush does not complain either.
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
     return 0

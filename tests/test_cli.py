@@ -46,3 +46,16 @@ def test_console_script_is_installed() -> None:
         [command, "plugins", "--json"], capture_output=True, text=True, check=True
     )
     assert {entry["name"] for entry in json.loads(result.stdout)} >= set(BUILTIN_PLUGINS)
+
+
+def test_output_cut_short_by_the_reader_is_not_an_error() -> None:
+    # Like `oauth2kit plugins | head`: the reader is gone before the command writes.
+    process = subprocess.Popen(
+        [sys.executable, "-m", "oauth2kit", "plugins", "--json"],
+        stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+    )  # fmt: skip
+    assert process.stdout is not None
+    process.stdout.close()
+    _, stderr = process.communicate(timeout=60)
+    assert b"BrokenPipeError" not in stderr
+    assert process.returncode == 0
