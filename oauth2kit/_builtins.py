@@ -16,6 +16,7 @@ BUILTIN_PLUGINS: dict[str, str] = {
     "auth.client_secret_post": "oauth2kit_client_auth.client_secret_post",
     "auth.none": "oauth2kit_client_auth.public_app",
     "grant.client_credentials": "oauth2kit_grants.client_credentials",
+    "grant.refresh_token": "oauth2kit_grants.refresh_token",
     "handler.access_token": "oauth2kit_handlers.access_token",
     "handler.client_credentials": "oauth2kit_handlers.client_credentials",
     "parse.oauth2": "oauth2kit_oauth2.responses",

@@ -51,6 +51,7 @@ __all__ = [
     "MissingEndpointUri",
     "MissingIssuer",
     "MissingIssuerParam",
+    "MissingRefreshToken",
     "NonRenewableTokenError",
     "OAuth2Error",
     "OAuth2KitError",
@@ -252,6 +253,14 @@ class ExpiredAccessToken(OAuth2KitError, RuntimeError):
 
 class NonRenewableTokenError(OAuth2KitError):
     """An auth handler has no valid token and no way to obtain one."""
+
+
+class MissingRefreshToken(OAuth2KitError, ValueError):
+    """A refresh was asked for with a token that carries no refresh token."""
+
+    def __init__(self, token: object) -> None:
+        super().__init__("the token does not contain a refresh_token")
+        self.token = token
 
 
 # --- endpoint errors ---------------------------------------------------------------------

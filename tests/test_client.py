@@ -216,8 +216,8 @@ def test_unknown_grant_name() -> None:
 
 
 def test_grants_without_a_plugin_yet_say_so() -> None:
-    with pytest.raises(UnknownGrantType, match="refresh_token"):
-        client().refresh_token("rt")
+    with pytest.raises(UnknownGrantType, match="authorization_code"):
+        client().authorization_code("code")
 
 
 def test_dpop_without_a_dpop_plugin_is_an_error_not_a_silent_bearer_token() -> None:

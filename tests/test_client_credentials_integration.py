@@ -3,12 +3,12 @@
 from __future__ import annotations
 
 import logging
-import threading
 import time
 
 import pytest
 import requests
 from as_server import AuthServer
+from concurrency import statuses_from_threads
 
 from oauth2kit import (
     BearerToken,
@@ -174,21 +174,7 @@ def test_single_flight_renewal_with_32_threads(auth_server: AuthServer) -> None:
     client = client_for(auth_server, "cc-post")
     auth = OAuth2ClientCredentialsAuth(client, scope="api:read")
     auth_server.reset_counters()
-    start = threading.Barrier(32)
-    statuses: list[int] = []
-    lock = threading.Lock()
-
-    def worker() -> None:
-        start.wait()
-        status = whoami(auth_server, auth).status_code
-        with lock:
-            statuses.append(status)
-
-    threads = [threading.Thread(target=worker) for _ in range(32)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(timeout=30)
+    statuses = statuses_from_threads(auth_server.url("/test/protected"), auth)
 
     assert statuses == [200] * 32
     assert auth_server.token_requests("cc-post") == 1
@@ -200,18 +186,7 @@ def test_single_flight_renewal_after_expiry(auth_server: AuthServer) -> None:
     assert whoami(auth_server, auth).status_code == 200
     time.sleep(2.2)
     auth_server.reset_counters()
-    barrier = threading.Barrier(32)
-    results: list[int] = []
-
-    def worker() -> None:
-        barrier.wait()
-        results.append(whoami(auth_server, auth).status_code)
-
-    threads = [threading.Thread(target=worker) for _ in range(32)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(timeout=30)
+    results = statuses_from_threads(auth_server.url("/test/protected"), auth)
     assert results.count(200) == 32
     assert auth_server.token_requests("cc-short") == 1
 

@@ -110,3 +110,24 @@ def test_string_token_and_no_expiry() -> None:
 def test_repr_is_redacted() -> None:
     auth = OAuth2AccessTokenAuth(FakeClient(), token="very-secret")  # type: ignore[arg-type]
     assert "very-secret" not in repr(auth)
+
+
+class RefreshingClient:
+    """Answers refreshes like a server that does not rotate: no refresh_token in the answer."""
+
+    def __init__(self) -> None:
+        self.refreshed_with: list[str] = []
+
+    def refresh_token(self, token: BearerToken, **kwargs: Any) -> BearerToken:
+        assert token.refresh_token is not None
+        self.refreshed_with.append(token.refresh_token)
+        return BearerToken(f"at{len(self.refreshed_with)}", expires_in=3600)
+
+
+def test_refresh_token_is_kept_when_the_server_does_not_send_a_new_one() -> None:
+    client = RefreshingClient()
+    auth = OAuth2AccessTokenAuth(client, BearerToken("at0", expires_in=-1, refresh_token="rt"))  # type: ignore[arg-type]
+    assert auth(prepared()).headers["Authorization"] == "Bearer at1"
+    assert client.refreshed_with == ["rt"]
+    assert auth.token is not None
+    assert auth.token.refresh_token == "rt"

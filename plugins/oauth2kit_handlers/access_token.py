@@ -141,11 +141,17 @@ class OAuth2AccessTokenAuth(requests.auth.AuthBase):
         """Obtain a new token and store it in `token`; here, with the token's refresh token.
 
         Without a refresh token nothing happens, and the current token is used until it
-        really expires (then `ExpiredAccessToken` is raised).
+        really expires (then `ExpiredAccessToken` is raised). A server that does not rotate
+        refresh tokens may leave the refresh token out of its answer (RFC 6749 section 6);
+        the current one is then kept for the next renewal.
         """
         token = self.token
-        if token is not None and token.refresh_token is not None:
-            self.token = self.client.refresh_token(token, **self.token_kwargs)
+        if token is None or token.refresh_token is None:
+            return
+        fresh = self.client.refresh_token(token, **self.token_kwargs)
+        if fresh.refresh_token is None:
+            fresh.refresh_token = token.refresh_token
+        self.token = fresh
 
     def forget_token(self) -> None:
         """Drop the current token, so that the next request obtains a new one."""
