@@ -24,6 +24,7 @@ from oauth2kit._exceptions import (
     InvalidEndpointUri,
     InvalidGrant,
     InvalidIssuer,
+    InvalidParam,
     InvalidRequest,
     InvalidScope,
     InvalidTarget,
@@ -290,32 +291,32 @@ class OAuth2Client:
             msg = "pass either auth= or client_id/client_secret/private_key, not both"
             raise UnsupportedClientCredentials(msg)
         if isinstance(auth, requests.auth.AuthBase):
+            if method is not None:
+                msg = "token_endpoint_auth_method applies to credentials, not to an auth handler"
+                raise UnsupportedClientCredentials(msg)
             return auth
+        credential: object
         if auth is not None:
             client_id, credential = _split_auth(auth)
-            if isinstance(credential, str):
-                client_secret = credential
-            elif credential is not None:
-                private_key = credential
+        elif client_secret is not None and private_key is not None:
+            msg = "pass a client_secret or a private_key, not both"
+            raise UnsupportedClientCredentials(msg)
+        else:
+            credential = client_secret if client_secret is not None else private_key
         if not client_id:
             msg = "A client_id must be provided."
             raise UnsupportedClientCredentials(msg)
-        if client_secret is not None and private_key is not None:
-            msg = "pass a client_secret or a private_key, not both"
-            raise UnsupportedClientCredentials(msg)
-        credential = client_secret if client_secret is not None else private_key
         if method is None:
+            # The upstream defaults: a secret goes in the form, a key signs an assertion.
             method = (
-                "client_secret_post"
-                if client_secret is not None
+                "none"
+                if credential is None
+                else "client_secret_post"
+                if isinstance(credential, str)
                 else "private_key_jwt"
-                if private_key is not None
-                else "none"
             )
         factory = self.plugins.client_auth_methods.get(method, blocked=self.disabled_plugins)
-        if credential is None:
-            return factory(client_id)
-        return factory(client_id, credential)
+        return factory(client_id) if credential is None else factory(client_id, credential)
 
     # --- properties -----------------------------------------------------------------------
 
@@ -372,6 +373,9 @@ class OAuth2Client:
             PluginDisabled: the plugin that provides `name` is disabled.
         """
         grant_type = self.plugins.grant_types.get(name, blocked=self.disabled_plugins)
+        if "grant_type" in params:
+            msg = f"grant_type is set by the {name!r} grant; pass the grant's name to grant()"
+            raise InvalidParam(msg)
         data = {"grant_type": grant_type.grant_type, **grant_type.build(self, params)}
         return self.token_request(
             data, grant=name, dpop=dpop, dpop_key=dpop_key, **(requests_kwargs or {})

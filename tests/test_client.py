@@ -23,6 +23,7 @@ from oauth2kit import (
     InvalidEndpointUri,
     InvalidGrant,
     InvalidIssuer,
+    InvalidParam,
     InvalidScopeParam,
     InvalidTokenResponse,
     MissingClientId,
@@ -384,3 +385,14 @@ def test_uri_errors_do_not_repeat_credentials() -> None:
     assert "hunter2" not in str(caught.value)
     assert "hunter2" not in caught.value.uri
     assert "***@as.example" in str(caught.value)
+
+
+def test_nothing_passed_is_silently_ignored() -> None:
+    with pytest.raises(UnsupportedClientCredentials, match="token_endpoint_auth_method"):
+        OAuth2Client(
+            TOKEN_ENDPOINT,
+            auth=ClientSecretPost("c", "s"),
+            token_endpoint_auth_method="client_secret_basic",
+        )
+    with pytest.raises(InvalidParam, match="grant_type"):
+        client().client_credentials(grant_type="password")
