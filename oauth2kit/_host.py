@@ -195,13 +195,11 @@ class PluginHost:
 
     # --- using --------------------------------------------------------------------------
 
-    @property
-    def hook(self) -> Any:
-        """Pluggy's hook relay: ``host.hook.oauth2kit_<name>(**kwargs)``."""
-        return self._pm.hook
-
     def hooks(self, blocked: frozenset[str] = frozenset()) -> Any:
-        """A hook relay that leaves out the plugins named in `blocked` (per-client blocking)."""
+        """Pluggy's hook relay without the plugins named in `blocked` (per-client blocking).
+
+        Call hooks as ``host.hooks().oauth2kit_<name>(**kwargs)``.
+        """
         if not blocked:
             return self._pm.hook
         view = self._hook_views.get(blocked)

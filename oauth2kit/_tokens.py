@@ -217,9 +217,8 @@ class BearerToken(TokenResponse, requests.auth.AuthBase):
 
     def __eq__(self, other: object) -> bool:
         """Tokens are equal when they are of the same class and carry the same data."""
-        if type(other) is not type(self):
+        if not isinstance(other, BearerToken) or type(other) is not type(self):
             return NotImplemented
-        assert isinstance(other, BearerToken)  # noqa: S101 - narrows the type for mypy
         return all(getattr(self, name) == getattr(other, name) for name in _STANDARD_FIELDS) and (
             self.kwargs == other.kwargs
         )
