@@ -402,9 +402,9 @@ class OAuth2Client:
             options["dpop_key"] = key
         call = EndpointCall(
             self, "token_endpoint", self.endpoint_uri("token_endpoint"), data=data,
-            grant=grant, options=options,
+            grant=grant, options=options, requests_kwargs=requests_kwargs,
         )  # fmt: skip
-        token = self.send(call, **requests_kwargs)
+        token = self.send(call)
         if not isinstance(token, BearerToken):
             msg = f"the token response was parsed into a {type(token).__name__}, not a token"
             raise InvalidTokenResponse(call.last_response(), self, msg)
@@ -564,18 +564,17 @@ class OAuth2Client:
         """
         call = EndpointCall(
             self, endpoint, self.endpoint_uri(endpoint), method=method, data=data,
-            authenticate=authenticate, options=options,
+            authenticate=authenticate, options=options, requests_kwargs=requests_kwargs,
         )  # fmt: skip
-        return self.send(call, **requests_kwargs)
+        return self.send(call)
 
-    def send(self, call: EndpointCall, **requests_kwargs: Any) -> Any:
+    def send(self, call: EndpointCall) -> Any:
         """Send `call`, with the request, response, retry and parse hooks around it.
 
         Raises:
             TransportError: the server could not be reached.
             OAuth2Error: (or the subclass an error hook chose) for an error response.
         """
-        requests_kwargs.setdefault("timeout", self.timeout)
         while True:
             request = requests.Request(
                 call.method,
@@ -593,7 +592,7 @@ class OAuth2Client:
                     data=request.data or None,
                     headers=request.headers,
                     auth=request.auth,
-                    **requests_kwargs,
+                    **call.requests_kwargs,
                 )
             except requests.RequestException as exc:
                 msg = f"{call.method} {call.url} failed: {type(exc).__name__}"

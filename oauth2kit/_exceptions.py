@@ -7,7 +7,7 @@ against the upstream API catches the same things.
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, Self, TypeVar
 
 import requests
 
@@ -76,7 +76,36 @@ __all__ = [
 
 
 class OAuth2KitError(Exception):
-    """Base class of every exception raised by oauth2kit and its built-in plugins."""
+    """Base class of every exception raised by oauth2kit and its built-in plugins.
+
+    Every one of them survives `copy.copy` and pickling (a worker process can send it back),
+    although most take other constructor arguments than their message. A pickled endpoint
+    error leaves its ``client`` behind (None after unpickling): a client's session and
+    plugins mean nothing in another process.
+    """
+
+    def __reduce__(self) -> tuple[Any, ...]:
+        # The default rebuilds with cls(*self.args), which these constructors do not take:
+        # rebuild from the message, then restore the attributes.
+        state = dict(self.__dict__)
+        if "client" in state:
+            state["client"] = None
+        return (_rebuild, (type(self), self.args), state)
+
+    def __copy__(self) -> Self:
+        clone = _rebuild(type(self), self.args)
+        clone.__dict__.update(self.__dict__)
+        return clone
+
+
+_E = TypeVar("_E", bound=OAuth2KitError)
+
+
+def _rebuild(cls: type[_E], args: tuple[Any, ...]) -> _E:
+    """Create an exception of `cls` with `args` without running its ``__init__``."""
+    error = cls.__new__(cls, *args)
+    error.args = args
+    return error
 
 
 # --- plugins -----------------------------------------------------------------------------

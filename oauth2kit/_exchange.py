@@ -28,6 +28,9 @@ class EndpointCall:
         authenticate: whether client authentication applies to this call.
         options: anything else the caller or a plugin wants the parse hooks to see,
             e.g. ``token_class`` or a DPoP key.
+        requests_kwargs: the transport arguments for `requests` (``timeout``, ``verify``,
+            ``cert``, ``proxies``); `oauth2kit_prepare_request` hooks may change them, e.g.
+            to present a client certificate for mutual TLS.
         attempt: 1 for the first attempt, then 2, 3 when a hook asked for a retry.
         response: the latest response, once one arrived.
     """
@@ -41,6 +44,7 @@ class EndpointCall:
         "grant",
         "method",
         "options",
+        "requests_kwargs",
         "response",
         "url",
     )
@@ -56,6 +60,7 @@ class EndpointCall:
         grant: str | None = None,
         authenticate: bool = True,
         options: dict[str, Any] | None = None,
+        requests_kwargs: dict[str, Any] | None = None,
     ) -> None:
         self.client = client
         self.endpoint = endpoint
@@ -65,6 +70,8 @@ class EndpointCall:
         self.grant = grant
         self.authenticate = authenticate
         self.options: dict[str, Any] = {} if options is None else options
+        self.requests_kwargs: dict[str, Any] = dict(requests_kwargs or {})
+        self.requests_kwargs.setdefault("timeout", client.timeout)
         self.attempt = 1
         self.response: EndpointResponse | None = None
 

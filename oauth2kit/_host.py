@@ -5,6 +5,7 @@ from __future__ import annotations
 import logging
 import os
 import threading
+import types
 from typing import TYPE_CHECKING, Any, Literal, NamedTuple, final
 
 import pluggy
@@ -69,6 +70,27 @@ class PluginInfo(NamedTuple):
         return data
 
 
+# What pluggy accepts as a hook implementation in a module (its documented rule).
+_HOOKABLE = (types.FunctionType, types.MethodType, classmethod, staticmethod)
+
+
+class _PluginManager(pluggy.PluginManager):
+    """pluggy's manager, with a cheap first look at module attributes.
+
+    pluggy inspects every attribute of a plugin with `inspect.getattr_static`; a plugin
+    module's imported names (modules, classes, constants) are most of them, and made that
+    inspection most of the cost of the first client. None of them can be a hook
+    implementation, so they are skipped here before pluggy looks.
+    """
+
+    def parse_hookimpl_opts(self, plugin: object, name: str) -> pluggy.HookimplOpts | None:
+        if isinstance(plugin, types.ModuleType) and not isinstance(
+            vars(plugin).get(name), _HOOKABLE
+        ):
+            return None
+        return super().parse_hookimpl_opts(plugin, name)
+
+
 def _env_blocked() -> frozenset[str]:
     raw = os.environ.get(DISABLE_ENV_VAR, "")
     return frozenset(part.strip() for part in raw.replace(" ", ",").split(",") if part.strip())
@@ -91,7 +113,7 @@ class PluginHost:
     def __init__(self, *, disable: Iterable[str] = (), load_entry_points: bool = True) -> None:
         self.disabled: frozenset[str] = frozenset(disable) | _env_blocked()
         self._lock = threading.RLock()
-        self._pm = pluggy.PluginManager(hookspecs.PROJECT_NAME)
+        self._pm = _PluginManager(hookspecs.PROJECT_NAME)
         self._pm.add_hookspecs(hookspecs)
         self.grant_types: Registry[GrantType] = Registry("grant_types", missing=UnknownGrantType)
         self.client_auth_methods: Registry[ClientAuthFactory] = Registry("client_auth_methods")

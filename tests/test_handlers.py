@@ -24,7 +24,7 @@ from oauth2kit import (
 
 
 class FakeClient:
-    def __init__(self, *, fail: bool = False, delay: float = 0.0) -> None:
+    def __init__(self, *, fail: BaseException | None = None, delay: float = 0.0) -> None:
         self.calls = 0
         self.fail = fail
         self.delay = delay
@@ -34,8 +34,8 @@ class FakeClient:
         with self.lock:
             self.calls += 1
         time.sleep(self.delay)
-        if self.fail:
-            raise OAuth2KitError("renewal failed")
+        if self.fail is not None:
+            raise self.fail
         return BearerToken(f"at{self.calls}", expires_in=3600, **kwargs)
 
 
@@ -61,29 +61,66 @@ def test_forget_token_forces_a_new_one() -> None:
     assert client.calls == 2
 
 
-def test_failed_renewal_is_shared_by_waiting_threads() -> None:
-    client = FakeClient(fail=True, delay=0.3)
-    auth = OAuth2ClientCredentialsAuth(client)  # type: ignore[arg-type]
+def errors_in_threads(auth: OAuth2ClientCredentialsAuth, threads: int = 8) -> list[BaseException]:
+    """Send a request with `auth` from `threads` threads at once; return what they raised."""
     errors: list[BaseException] = []
-    barrier = threading.Barrier(8)
+    barrier = threading.Barrier(threads)
 
     def worker() -> None:
         barrier.wait()
         try:
             auth(prepared())
-        except OAuth2KitError as exc:
+        except BaseException as exc:  # noqa: BLE001 - collected for the assertions
             errors.append(exc)
 
-    threads = [threading.Thread(target=worker) for _ in range(8)]
-    for thread in threads:
+    workers = [threading.Thread(target=worker) for _ in range(threads)]
+    for thread in workers:
         thread.start()
-    for thread in threads:
+    for thread in workers:
         thread.join()
-    assert len(errors) == 8
+    return errors
+
+
+def test_failed_renewal_is_shared_by_waiting_threads() -> None:
+    original = OAuth2KitError("renewal failed")
+    client = FakeClient(fail=original, delay=0.3)
+    auth = OAuth2ClientCredentialsAuth(client)  # type: ignore[arg-type]
+
+    errors = errors_in_threads(auth)
+
     assert client.calls == 1
+    assert len(errors) == 8
+    assert all(type(e) is OAuth2KitError and str(e) == "renewal failed" for e in errors)
+    # The leader raises the original; each waiter raises its own copy, caused by it, so
+    # that no traceback collects the frames of every thread.
+    assert sum(e is original for e in errors) == 1
+    waiters = [e for e in errors if e is not original]
+    assert len({id(e) for e in waiters}) == 7
+    assert all(e.__cause__ is original for e in waiters)
     # The next request after the failure tries again.
     with pytest.raises(OAuth2KitError):
         auth(prepared())
+    assert client.calls == 2
+
+
+def test_an_interrupted_renewal_is_not_an_interrupt_in_other_threads() -> None:
+    client = FakeClient(fail=KeyboardInterrupt(), delay=0.3)
+    errors = errors_in_threads(OAuth2ClientCredentialsAuth(client))  # type: ignore[arg-type]
+    assert client.calls == 1
+    assert sorted(type(e).__name__ for e in errors) == [
+        "KeyboardInterrupt",
+        *["NonRenewableTokenError"] * 7,
+    ]
+
+
+def test_a_leeway_change_applies_to_the_current_token() -> None:
+    client = FakeClient()
+    auth = OAuth2ClientCredentialsAuth(client, leeway=20)  # type: ignore[arg-type]
+    auth(prepared())
+    auth(prepared())
+    assert client.calls == 1
+    auth.leeway = 7200  # longer than the token's 3600 s: it is due now
+    assert auth(prepared()).headers["Authorization"] == "Bearer at2"
     assert client.calls == 2
 
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import sys
 import threading
 import types
 from typing import Any
@@ -141,6 +142,25 @@ def test_replace_overrides_and_blocking_the_newcomer_restores(empty_host: Plugin
     assert restored.plugin == "original"
     empty_host.unregister("override")
     assert empty_host.grant_types.entry("echo").plugin == "original"
+
+
+def test_a_module_plugin_registers_its_marked_functions_only(empty_host: PluginHost) -> None:
+    def register(registry: Any) -> None:
+        registry.add("echo", EchoGrant())
+
+    def oauth2kit_prepare_request(call: Any, request: Any) -> None:  # not marked: not a hook
+        raise AssertionError
+
+    module = types.ModuleType("imports_a_lot")
+    module.oauth2kit = sys.modules["oauth2kit"]  # type: ignore[attr-defined]
+    module.OAuth2Client = OAuth2Client  # type: ignore[attr-defined]
+    module.oauth2kit_prepare_request = oauth2kit_prepare_request  # type: ignore[attr-defined]
+    module.any_name = hookimpl(specname="oauth2kit_register_grant_types")(register)  # type: ignore[attr-defined]
+
+    assert empty_host.register(module, name="imports_a_lot").status == "loaded"
+    listed = {info.name: info for info in empty_host.plugins()}["imports_a_lot"]
+    assert listed.hooks == ("oauth2kit_register_grant_types",)
+    assert isinstance(empty_host.grant_types.get("echo"), EchoGrant)
 
 
 def test_plugin_with_unknown_hook_is_set_aside(

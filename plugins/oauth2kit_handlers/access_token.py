@@ -5,6 +5,7 @@ Entry point ``handler.access_token``. Subclasses only override `renew_token`.
 
 from __future__ import annotations
 
+import copy
 import math
 import threading
 import time
@@ -36,9 +37,21 @@ class _Renewal:
 
     def outcome(self) -> BearerToken | None:
         self._done.wait()
-        if self._error is not None:
-            raise self._error
-        return self._token
+        error = self._error
+        if error is None:
+            return self._token
+        if not isinstance(error, Exception):  # KeyboardInterrupt, SystemExit: not ours to raise
+            msg = f"the token renewal was interrupted in another thread ({type(error).__name__})"
+            raise NonRenewableTokenError(msg) from error
+        # Each waiter raises a copy, caused by the leader's exception: raising the one shared
+        # object in many threads would pile all their frames onto its single traceback.
+        try:
+            mine = copy.copy(error)
+        except Exception:  # noqa: BLE001 - a foreign exception that cannot be copied
+            mine = error
+        if mine is error:
+            raise error
+        raise mine from error
 
 
 class OAuth2AccessTokenAuth(requests.auth.AuthBase):
@@ -65,12 +78,27 @@ class OAuth2AccessTokenAuth(requests.auth.AuthBase):
         **token_kwargs: Any,
     ) -> None:
         self.client = client
-        self.leeway = leeway
+        self._leeway = leeway
         self.token_kwargs = token_kwargs
         self._lock = threading.Lock()
         self._renewal: _Renewal | None = None
         self._renew_at = -math.inf
         self.token = token
+
+    @property
+    def leeway(self) -> float:
+        """Seconds before expiry at which the token is renewed; a change applies at once."""
+        return self._leeway
+
+    @leeway.setter
+    def leeway(self, leeway: float) -> None:
+        self._leeway = leeway
+        if self._token is not None:
+            self._renew_at = self._deadline(self._token)
+
+    def _deadline(self, token: BearerToken) -> float:
+        expires_at = token.expires_at
+        return math.inf if expires_at is None else expires_at.timestamp() - self._leeway
 
     @property
     def token(self) -> BearerToken | None:
@@ -93,10 +121,7 @@ class OAuth2AccessTokenAuth(requests.auth.AuthBase):
             else None
         )
         if token is not None:
-            expires_at = token.expires_at
-            self._renew_at = (
-                math.inf if expires_at is None else expires_at.timestamp() - self.leeway
-            )
+            self._renew_at = self._deadline(token)
 
     def __call__(self, request: requests.PreparedRequest) -> requests.PreparedRequest:
         """Add the token to `request`, renewing it first if it is due."""
