@@ -554,17 +554,27 @@ class OAuth2Client:
         data: dict[str, Any] | None = None,
         *,
         method: str = "POST",
-        authenticate: bool = True,
+        auth: requests.auth.AuthBase | bool = True,
         options: dict[str, Any] | None = None,
         **requests_kwargs: Any,
     ) -> Any:
         """Call `endpoint` and return what the parse hooks make of its response.
 
-        This is how endpoint plugins (revocation, introspection, ...) talk to the server.
+        This is how endpoint plugins (revocation, introspection, userinfo, ...) talk to the
+        server.
+
+        Args:
+            endpoint: the endpoint's attribute or `extra_metadata` name.
+            data: the form fields.
+            method: the HTTP method.
+            auth: True for the client's authentication, False for none, or another auth
+                handler (an access token, for userinfo).
+            options: what the hooks should see in ``call.options``.
+            **requests_kwargs: transport arguments for `requests`.
         """
         call = EndpointCall(
             self, endpoint, self.endpoint_uri(endpoint), method=method, data=data,
-            authenticate=authenticate, options=options, requests_kwargs=requests_kwargs,
+            auth=auth, options=options, requests_kwargs=requests_kwargs,
         )  # fmt: skip
         return self.send(call)
 
@@ -581,7 +591,7 @@ class OAuth2Client:
                 call.url,
                 data=dict(call.data),
                 headers={"Accept": "application/json"},
-                auth=self.auth if call.authenticate else None,
+                auth=call.auth,
             )
             self._hooks.oauth2kit_prepare_request(call=call, request=request)
             try:

@@ -7,6 +7,7 @@ from typing import TYPE_CHECKING, Any, final
 
 if TYPE_CHECKING:
     import requests
+    import requests.auth
 
     from oauth2kit._client import OAuth2Client
 
@@ -25,7 +26,9 @@ class EndpointCall:
         data: the form fields to send; `oauth2kit_prepare_request` hooks see them on the
             `requests.Request` and may change them there.
         grant: for token requests, the grant name (``client_credentials``, ...).
-        authenticate: whether client authentication applies to this call.
+        auth: the auth handler applied when the request is prepared: the client's
+            authentication by default, None for none, or another handler, such as the
+            access token for a userinfo request.
         options: anything else the caller or a plugin wants the parse hooks to see,
             e.g. ``token_class`` or a DPoP key.
         requests_kwargs: the transport arguments for `requests` (``timeout``, ``verify``,
@@ -37,7 +40,7 @@ class EndpointCall:
 
     __slots__ = (
         "attempt",
-        "authenticate",
+        "auth",
         "client",
         "data",
         "endpoint",
@@ -58,7 +61,7 @@ class EndpointCall:
         method: str = "POST",
         data: dict[str, Any] | None = None,
         grant: str | None = None,
-        authenticate: bool = True,
+        auth: requests.auth.AuthBase | bool = True,
         options: dict[str, Any] | None = None,
         requests_kwargs: dict[str, Any] | None = None,
     ) -> None:
@@ -68,7 +71,10 @@ class EndpointCall:
         self.method = method
         self.data: dict[str, Any] = {} if data is None else data
         self.grant = grant
-        self.authenticate = authenticate
+        # True: the client's authentication; False: none; a handler: that one.
+        self.auth: requests.auth.AuthBase | None = (
+            client.auth if auth is True else None if auth is False else auth
+        )
         self.options: dict[str, Any] = {} if options is None else options
         self.requests_kwargs: dict[str, Any] = dict(requests_kwargs or {})
         self.requests_kwargs.setdefault("timeout", client.timeout)

@@ -14,12 +14,15 @@ from oauth2kit import (
     BearerToken,
     ClientSecretBasic,
     ClientSecretPost,
+    EndpointCall,
     InvalidClient,
     InvalidScope,
     InvalidTarget,
     OAuth2Client,
     OAuth2ClientCredentialsAuth,
+    PluginHost,
     UnauthorizedClient,
+    hookimpl,
 )
 
 pytestmark = pytest.mark.integration
@@ -38,6 +41,35 @@ def client_for(server: AuthServer, client_id: str, **kwargs: object) -> OAuth2Cl
     )
 
 
+class SentTokenRequests:
+    """Keeps each successful token request as it went on the wire.
+
+    oidc-provider takes client_secret_basic and client_secret_post alike, so a token does
+    not prove which method was used; the request does.
+    """
+
+    def __init__(self) -> None:
+        self.requests: list[requests.PreparedRequest] = []
+
+    @hookimpl
+    def oauth2kit_token_obtained(self, call: EndpointCall, token: BearerToken) -> None:
+        self.requests.append(call.last_response().request)
+
+    def host(self) -> PluginHost:
+        host = PluginHost()
+        host.register(self, name="test.sent")
+        return host
+
+    def method_used(self) -> str:
+        """Name the secret method the last request used, from its header and body."""
+        request = self.requests[-1]
+        body = request.body if isinstance(request.body, str) else (request.body or b"").decode()
+        basic = request.headers.get("Authorization", "").startswith("Basic ")
+        post = "client_secret=" in body
+        assert basic != post, "exactly one way of sending the secret"
+        return "client_secret_basic" if basic else "client_secret_post"
+
+
 def whoami(server: AuthServer, auth: requests.auth.AuthBase) -> requests.Response:
     return requests.get(server.url("/test/protected"), auth=auth, timeout=10)
 
@@ -52,10 +84,15 @@ def whoami(server: AuthServer, auth: requests.auth.AuthBase) -> requests.Respons
 def test_client_credentials_with_each_secret_method(
     auth_server: AuthServer, client_id: str, method: str, auth_class: type
 ) -> None:
-    client = client_for(auth_server, client_id, token_endpoint_auth_method=method)
+    sent = SentTokenRequests()
+    client = client_for(
+        auth_server, client_id, token_endpoint_auth_method=method, plugins=sent.host()
+    )
     assert isinstance(client.auth, auth_class)
 
     token = client.client_credentials(scope="api:read")
+
+    assert sent.method_used() == method
 
     assert isinstance(token, BearerToken)
     assert token.scope == "api:read"
@@ -67,11 +104,11 @@ def test_client_credentials_with_each_secret_method(
 
 
 def test_default_method_is_client_secret_post(auth_server: AuthServer) -> None:
-    # The server refuses a client_secret_post client that authenticates another way, so a
-    # token proves the default really is client_secret_post.
-    client = client_for(auth_server, "cc-post")
+    sent = SentTokenRequests()
+    client = client_for(auth_server, "cc-post", plugins=sent.host())
     assert isinstance(client.auth, ClientSecretPost)
     assert client.client_credentials(scope=["api:read", "api:write"]).scope == "api:read api:write"
+    assert sent.method_used() == "client_secret_post"
 
 
 def test_tuple_auth_shortcut(auth_server: AuthServer) -> None:
