@@ -308,6 +308,18 @@ def test_unreachable_server_is_a_transport_error() -> None:
     assert isinstance(caught.value, requests.RequestException)
 
 
+def test_a_server_that_never_answers_times_out() -> None:
+    # A real listening socket that accepts the connection and never answers.
+    with socket.socket() as listener:
+        listener.bind(("127.0.0.1", 0))
+        listener.listen()
+        port = listener.getsockname()[1]
+        c = OAuth2Client(f"http://127.0.0.1:{port}/token", auth=("c", "s"), timeout=0.3)
+        with pytest.raises(TransportError, match="Timeout") as caught:
+            c.client_credentials()
+    assert isinstance(caught.value.__cause__, requests.Timeout)
+
+
 @responses.activate
 def test_prepare_fixup_and_retry_hooks_run_around_each_request() -> None:
     # A vendor that answers errors with HTTP 200 and wants a header, and a retry on 503.
