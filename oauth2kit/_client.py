@@ -377,9 +377,7 @@ class OAuth2Client:
             msg = f"grant_type is set by the {name!r} grant; pass the grant's name to grant()"
             raise InvalidParam(msg)
         data = {"grant_type": grant_type.grant_type, **grant_type.build(self, params)}
-        return self.token_request(
-            data, grant=name, dpop=dpop, dpop_key=dpop_key, **(requests_kwargs or {})
-        )
+        return self._send_token_request(data, name, dpop, dpop_key, requests_kwargs)
 
     def token_request(
         self,
@@ -392,10 +390,27 @@ class OAuth2Client:
     ) -> BearerToken:
         """Send `data` to the token endpoint and return the token it answers with.
 
+        Args:
+            data: the form fields, ``grant_type`` included.
+            grant: a grant name for the hooks to see as ``call.grant``.
+            dpop: ask for a DPoP-bound token; None follows ``dpop_bound_access_tokens``.
+            dpop_key: the DPoP key to use (implies `dpop`).
+            **requests_kwargs: transport arguments for `requests` (``timeout``, ...).
+
         Raises:
             EndpointError: (a subclass per error code) for an OAuth 2.0 error response.
             InvalidTokenResponse: for a response that is neither a token nor an error.
         """
+        return self._send_token_request(data, grant, dpop, dpop_key, requests_kwargs)
+
+    def _send_token_request(
+        self,
+        data: dict[str, Any],
+        grant: str | None,
+        dpop: bool | None,
+        dpop_key: Any,
+        requests_kwargs: dict[str, Any] | None,
+    ) -> BearerToken:
         options: dict[str, Any] = {}
         key = self._dpop_key(dpop, dpop_key)
         if key is not None:
@@ -586,14 +601,20 @@ class OAuth2Client:
             OAuth2Error: (or the subclass an error hook chose) for an error response.
         """
         while True:
+            extra = call.requests_kwargs
             request = requests.Request(
                 call.method,
                 call.url,
                 data=dict(call.data),
-                headers={"Accept": "application/json"},
+                headers={"Accept": "application/json", **(extra.get("headers") or {})},
+                params=dict(extra.get("params") or {}),
                 auth=call.auth,
             )
             self._hooks.oauth2kit_prepare_request(call=call, request=request)
+            # Read after the hooks, which may have changed them (a client certificate, ...).
+            transport = {
+                k: v for k, v in call.requests_kwargs.items() if k not in {"headers", "params"}
+            }
             try:
                 raw = self.session.request(
                     request.method,
@@ -602,7 +623,7 @@ class OAuth2Client:
                     data=request.data or None,
                     headers=request.headers,
                     auth=request.auth,
-                    **call.requests_kwargs,
+                    **transport,
                 )
             except requests.RequestException as exc:
                 msg = f"{call.method} {call.url} failed: {type(exc).__name__}"

@@ -5,6 +5,8 @@ from __future__ import annotations
 import json
 from typing import TYPE_CHECKING, Any, final
 
+from oauth2kit._exceptions import InvalidParam
+
 if TYPE_CHECKING:
     import requests
     import requests.auth
@@ -12,6 +14,13 @@ if TYPE_CHECKING:
     from oauth2kit._client import OAuth2Client
 
 __all__ = ["EndpointCall", "EndpointResponse"]
+
+# The `requests` arguments a caller may pass in ``requests_kwargs``: the kernel sets the
+# method, URL, form data and auth itself, and merges ``headers`` and ``params`` in.
+_TRANSPORT_ARGUMENTS = frozenset(
+    {"allow_redirects", "cert", "cookies", "headers", "params", "proxies", "stream", "timeout",
+     "verify"}
+)  # fmt: skip
 
 
 @final
@@ -77,6 +86,12 @@ class EndpointCall:
         )
         self.options: dict[str, Any] = {} if options is None else options
         self.requests_kwargs: dict[str, Any] = dict(requests_kwargs or {})
+        if unknown := sorted(self.requests_kwargs.keys() - _TRANSPORT_ARGUMENTS):
+            msg = (
+                f"requests_kwargs: {', '.join(map(repr, unknown))} cannot be passed to requests"
+                f" here; allowed: {', '.join(sorted(_TRANSPORT_ARGUMENTS))}"
+            )
+            raise InvalidParam(msg)
         self.requests_kwargs.setdefault("timeout", client.timeout)
         self.attempt = 1
         self.response: EndpointResponse | None = None

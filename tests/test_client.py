@@ -257,6 +257,24 @@ def test_timeout_can_be_overridden_per_call() -> None:
     assert sent_kwargs()["timeout"] == 3
 
 
+@responses.activate
+def test_requests_kwargs_headers_and_params_are_merged_in() -> None:
+    responses.post(TOKEN_ENDPOINT, json={"access_token": "t"})
+    client().client_credentials(
+        requests_kwargs={"headers": {"X-Trace": "1"}, "params": {"tenant": "a"}, "verify": False}
+    )
+    sent = responses.calls[0].request
+    assert (sent.headers["X-Trace"], sent.headers["Accept"]) == ("1", "application/json")
+    assert sent.url == f"{TOKEN_ENDPOINT}?tenant=a"
+    assert sent_kwargs()["verify"] is False
+
+
+@pytest.mark.parametrize("name", ["auth", "data", "json", "timout"])
+def test_requests_kwargs_the_kernel_sets_or_requests_lacks_are_refused(name: str) -> None:
+    with pytest.raises(InvalidParam, match=f"'{name}' cannot be passed to requests"):
+        client().client_credentials(requests_kwargs={name: 1})
+
+
 @pytest.mark.parametrize(
     ("status", "body", "content_type", "error", "message"),
     [
