@@ -43,6 +43,7 @@ from oauth2kit._exceptions import (
     UseDPoPNonce,
 )
 from oauth2kit._exchange import EndpointCall, EndpointResponse
+from oauth2kit._params import check_type, checked_timeout
 from oauth2kit._tokens import BearerToken
 from oauth2kit._uri import validate_endpoint_uri, validate_issuer_uri
 
@@ -215,7 +216,7 @@ class OAuth2Client:
         )
         self.jwks_uri = self._checked_endpoint("jwks_uri", jwks_uri)
         for key, value in extra_metadata.items():
-            if key.endswith("_endpoint") and isinstance(value, str):
+            if key.endswith("_endpoint"):
                 self._checked_endpoint(key, value)
         self.issuer = self._checked_issuer(issuer)
         if authorization_response_iss_parameter_supported and not issuer:
@@ -234,15 +235,16 @@ class OAuth2Client:
         self.dpop_bound_access_tokens = dpop_bound_access_tokens
         self.dpop_key_generator = dpop_key_generator
         self.dpop_alg = dpop_alg
-        self.timeout = timeout
+        self.timeout = checked_timeout(timeout)
         self.extra_metadata: dict[str, Any] = extra_metadata
 
-        if plugins is None:
-            from oauth2kit._host import default_host  # noqa: PLC0415 - plugins load on first use
+        # The plugin machinery (pluggy, stevedore) is imported when the first client needs it.
+        from oauth2kit._host import PluginHost, default_host  # noqa: PLC0415
+        from oauth2kit._registry import block_patterns  # noqa: PLC0415
 
-            plugins = default_host()
-        self.plugins: PluginHost = plugins
-        self.disabled_plugins: frozenset[str] = frozenset(disable_plugins)
+        check_type("plugins", plugins, PluginHost)
+        self.plugins: PluginHost = default_host() if plugins is None else plugins
+        self.disabled_plugins = block_patterns(disable_plugins, "disable_plugins")
 
         self.auth: requests.auth.AuthBase = self._resolve_auth(
             auth,
@@ -261,7 +263,7 @@ class OAuth2Client:
     # --- construction helpers -------------------------------------------------------------
 
     def _checked_endpoint(self, name: str, uri: str | None) -> str | None:
-        if uri is None or self.testing:
+        if uri is None or (self.testing and isinstance(uri, str)):
             return uri
         try:
             return validate_endpoint_uri(uri)
@@ -269,7 +271,7 @@ class OAuth2Client:
             raise InvalidEndpointUri(name, uri, exc) from exc
 
     def _checked_issuer(self, uri: str | None) -> str | None:
-        if uri is None or self.testing:
+        if uri is None or (self.testing and isinstance(uri, str)):
             return uri
         try:
             return validate_issuer_uri(uri)

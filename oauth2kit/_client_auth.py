@@ -7,7 +7,10 @@ from urllib.parse import parse_qsl
 import requests
 import requests.auth
 
-from oauth2kit._exceptions import InvalidRequestForClientAuthentication
+from oauth2kit._exceptions import (
+    InvalidRequestForClientAuthentication,
+    UnsupportedClientCredentials,
+)
 
 __all__ = ["BaseClientAuthenticationMethod"]
 
@@ -26,8 +29,8 @@ class BaseClientAuthenticationMethod(requests.auth.AuthBase):
 
     def __init__(self, client_id: str) -> None:
         if not isinstance(client_id, str) or not client_id:
-            msg = "client_id must be a non-empty str"
-            raise TypeError(msg)
+            msg = f"client_id must be a non-empty str, got {client_id!r}"
+            raise UnsupportedClientCredentials(msg)
         self.client_id = client_id
 
     def __call__(self, request: requests.PreparedRequest) -> requests.PreparedRequest:

@@ -228,8 +228,8 @@ class InvalidUri(OAuth2KitError, ValueError):
 class InvalidEndpointUri(InvalidParam):
     """An endpoint URI given to a client failed validation."""
 
-    def __init__(self, endpoint: str, uri: str, exc: InvalidUri) -> None:
-        self.uri = redact_uri(uri)
+    def __init__(self, endpoint: str, uri: object, exc: InvalidUri) -> None:
+        self.uri = redact_uri(uri) if isinstance(uri, str) else repr(uri)
         super().__init__(f"Invalid endpoint uri '{self.uri}' for '{endpoint}': {exc}")
         self.endpoint = endpoint
 

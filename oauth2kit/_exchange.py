@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any, final
 
 from oauth2kit._exceptions import InvalidParam
+from oauth2kit._params import check_type, checked_timeout
 
 if TYPE_CHECKING:
     import requests
@@ -85,6 +87,7 @@ class EndpointCall:
             client.auth if auth is True else None if auth is False else auth
         )
         self.options: dict[str, Any] = {} if options is None else options
+        check_type("requests_kwargs", requests_kwargs, Mapping)
         self.requests_kwargs: dict[str, Any] = dict(requests_kwargs or {})
         if unknown := sorted(self.requests_kwargs.keys() - _TRANSPORT_ARGUMENTS):
             msg = (
@@ -92,7 +95,9 @@ class EndpointCall:
                 f" here; allowed: {', '.join(sorted(_TRANSPORT_ARGUMENTS))}"
             )
             raise InvalidParam(msg)
-        self.requests_kwargs.setdefault("timeout", client.timeout)
+        self.requests_kwargs["timeout"] = checked_timeout(
+            self.requests_kwargs.get("timeout", client.timeout)
+        )
         self.attempt = 1
         self.response: EndpointResponse | None = None
 

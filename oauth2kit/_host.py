@@ -13,7 +13,7 @@ import pluggy
 from oauth2kit import hookspecs
 from oauth2kit._discovery import discover, distribution_of
 from oauth2kit._exceptions import InvalidPlugin, PluginError, UnknownGrantType
-from oauth2kit._registry import Registry, is_blocked
+from oauth2kit._registry import Registry, block_patterns, is_blocked
 
 if TYPE_CHECKING:
     from collections.abc import Iterable
@@ -110,8 +110,10 @@ class PluginHost:
             False the host starts empty and takes plugins only from `register`.
     """
 
-    def __init__(self, *, disable: Iterable[str] = (), load_entry_points: bool = True) -> None:
-        self.disabled: frozenset[str] = frozenset(disable) | _env_blocked()
+    def __init__(
+        self, *, disable: str | Iterable[str] = (), load_entry_points: bool = True
+    ) -> None:
+        self.disabled: frozenset[str] = block_patterns(disable, "disable") | _env_blocked()
         self._lock = threading.RLock()
         self._pm = _PluginManager(hookspecs.PROJECT_NAME)
         self._pm.add_hookspecs(hookspecs)

@@ -7,6 +7,7 @@ from fnmatch import fnmatchcase
 from typing import TYPE_CHECKING, Generic, TypeVar, final
 
 from oauth2kit._exceptions import (
+    InvalidParam,
     PluginDisabled,
     PluginNotAvailable,
     RegistryConflict,
@@ -15,9 +16,18 @@ from oauth2kit._exceptions import (
 if TYPE_CHECKING:
     from collections.abc import Callable, Iterable, Iterator
 
-__all__ = ["Registry", "RegistryEntry", "is_blocked"]
+__all__ = ["Registry", "RegistryEntry", "block_patterns", "is_blocked"]
 
 T = TypeVar("T")
+
+
+def block_patterns(names: str | Iterable[str], argument: str) -> frozenset[str]:
+    """The plugin names or globs in `names` (one str is one name), checked to be strs."""
+    patterns = frozenset([names] if isinstance(names, str) else names)
+    if not all(isinstance(name, str) and name for name in patterns):
+        msg = f"{argument} takes plugin names (or globs) as non-empty strs, got {names!r}"
+        raise InvalidParam(msg)
+    return patterns
 
 
 def is_blocked(plugin: str, patterns: Iterable[str]) -> bool:

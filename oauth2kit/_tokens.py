@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING, Any, ClassVar, Self
 import requests.auth
 
 from oauth2kit._exceptions import ExpiredAccessToken, InvalidParam
-from oauth2kit._params import normalize_scope
+from oauth2kit._params import check_type, normalize_scope
 
 if TYPE_CHECKING:
     from collections.abc import Mapping
@@ -42,12 +42,6 @@ def parse_expires_in(expires_in: object) -> int | None:
         # Past about 100 years, a lifetime says "does not expire" more than anything else.
         return int(expires_in) if abs(expires_in) < _CENTURY else None
     return None
-
-
-def _check_type(name: str, value: object, expected: type) -> None:
-    if value is not None and not isinstance(value, expected):
-        msg = f"{name} must be a {expected.__name__}, got {type(value).__name__}"
-        raise InvalidParam(msg)
 
 
 class TokenResponse:
@@ -102,9 +96,9 @@ class BearerToken(TokenResponse, requests.auth.AuthBase):
             msg = f"token_type {token_type!r} does not match {type(self).__name__}"
             raise InvalidParam(f"{msg} (expected {self.TOKEN_TYPE!r})")
         # Token responses are untrusted input: check the types the signature promises.
-        _check_type("refresh_token", refresh_token, str)
-        _check_type("id_token", id_token, str)
-        _check_type("expires_at", expires_at, datetime)
+        check_type("refresh_token", refresh_token, str)
+        check_type("id_token", id_token, str)
+        check_type("expires_at", expires_at, datetime)
         # Some servers send the scope as a JSON array; it is a space-separated string here.
         scope = normalize_scope(scope)
         if expires_at is None:

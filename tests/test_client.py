@@ -31,6 +31,7 @@ from oauth2kit import (
     MissingIssuerParam,
     OAuth2Client,
     OAuth2Error,
+    PluginDisabled,
     PluginHost,
     PluginNotAvailable,
     PublicApp,
@@ -426,3 +427,50 @@ def test_nothing_passed_is_silently_ignored() -> None:
         )
     with pytest.raises(InvalidParam, match="grant_type"):
         client().client_credentials(grant_type="password")
+
+
+# --- bad arguments: each a clear oauth2kit error, never a stray TypeError or AttributeError ---
+
+
+@pytest.mark.parametrize(
+    ("kwargs", "error", "message"),
+    [
+        ({"token_endpoint": 123}, InvalidEndpointUri, "must be a str, got int"),
+        ({"foo_endpoint": 3}, InvalidEndpointUri, "'foo_endpoint'"),
+        ({"token_endpoint": 123, "testing": True}, InvalidEndpointUri, "must be a str"),
+        ({"client_id": 123}, UnsupportedClientCredentials, "client_id must be a non-empty str"),
+        ({"timeout": "10"}, InvalidParam, "timeout must be None, positive seconds"),
+        ({"timeout": 0}, InvalidParam, "timeout"),
+        ({"timeout": float("nan")}, InvalidParam, "timeout"),
+        ({"timeout": (1, "x")}, InvalidParam, "timeout"),
+        ({"plugins": "default"}, InvalidParam, "plugins must be a PluginHost, got str"),
+        ({"disable_plugins": [""]}, InvalidParam, "disable_plugins takes plugin names"),
+    ],
+)  # fmt: skip
+def test_bad_client_arguments(kwargs: dict[str, Any], error: type[Exception], message: str) -> None:
+    kwargs.setdefault("token_endpoint", TOKEN_ENDPOINT)
+    kwargs.setdefault("client_id", "c")
+    with pytest.raises(error, match=message):
+        OAuth2Client(client_secret="s", **kwargs)
+
+
+def test_good_timeouts_are_kept() -> None:
+    for timeout in (None, 2, 0.5, (1, 5), (1, None)):
+        assert client(timeout=timeout).timeout == timeout
+
+
+def test_a_single_disabled_plugin_name_is_one_name_not_letters() -> None:
+    # A str is one name: "auth.none" must not become the globs "a", "u", ..., "." and so on.
+    c = client(disable_plugins="grant.client_credentials")
+    assert c.disabled_plugins == frozenset({"grant.client_credentials"})
+    with pytest.raises(PluginDisabled):
+        c.client_credentials()
+
+
+@pytest.mark.parametrize(
+    ("requests_kwargs", "message"),
+    [(["timeout"], "requests_kwargs must be a Mapping, got list"), ({"timeout": "1"}, "timeout")],
+)
+def test_bad_requests_kwargs(requests_kwargs: Any, message: str) -> None:
+    with pytest.raises(InvalidParam, match=message):
+        client().client_credentials(requests_kwargs=requests_kwargs)

@@ -16,6 +16,7 @@ import requests
 from oauth2kit import (
     BearerToken,
     ExpiredAccessToken,
+    InvalidParam,
     NonRenewableTokenError,
     OAuth2AccessTokenAuth,
     OAuth2ClientCredentialsAuth,
@@ -168,3 +169,12 @@ def test_refresh_token_is_kept_when_the_server_does_not_send_a_new_one() -> None
     assert client.refreshed_with == ["rt"]
     assert auth.token is not None
     assert auth.token.refresh_token == "rt"
+
+
+@pytest.mark.parametrize("leeway", [-1, "20", float("nan"), float("inf"), True])
+def test_bad_leeway_is_refused(leeway: Any) -> None:
+    with pytest.raises(InvalidParam, match="leeway must be a number of seconds"):
+        OAuth2ClientCredentialsAuth(FakeClient(), leeway=leeway)  # type: ignore[arg-type]
+    auth = OAuth2ClientCredentialsAuth(FakeClient())  # type: ignore[arg-type]
+    with pytest.raises(InvalidParam):
+        auth.leeway = leeway

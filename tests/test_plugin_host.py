@@ -287,3 +287,9 @@ def test_plugin_registered_after_a_client_takes_part_in_its_hooks() -> None:
             call=types.SimpleNamespace(client=client), request=None
         )
     assert seen == ["filtered", "plain", "plain"]
+
+
+def test_disable_takes_one_name_as_a_str() -> None:
+    host = PluginHost(disable="grant.client_credentials", load_entry_points=False)
+    assert "grant.client_credentials" in host.disabled
+    assert "g" not in host.disabled

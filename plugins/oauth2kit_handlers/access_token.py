@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING, Any
 
 import requests.auth
 
-from oauth2kit import BearerToken, NonRenewableTokenError
+from oauth2kit import BearerToken, InvalidParam, NonRenewableTokenError
 from oauth2kit.hookspecs import hookimpl
 
 if TYPE_CHECKING:
@@ -54,6 +54,13 @@ class _Renewal:
         raise mine from error
 
 
+def _checked_leeway(leeway: object) -> float:
+    if isinstance(leeway, int | float) and not isinstance(leeway, bool) and 0 <= leeway < math.inf:
+        return leeway
+    msg = f"leeway must be a number of seconds >= 0, got {leeway!r}"
+    raise InvalidParam(msg)
+
+
 class OAuth2AccessTokenAuth(requests.auth.AuthBase):
     """A requests auth handler that sends an access token and renews it when needed.
 
@@ -78,7 +85,7 @@ class OAuth2AccessTokenAuth(requests.auth.AuthBase):
         **token_kwargs: Any,
     ) -> None:
         self.client = client
-        self._leeway = leeway
+        self._leeway = _checked_leeway(leeway)
         self.token_kwargs = token_kwargs
         self._lock = threading.Lock()
         self._renewal: _Renewal | None = None
@@ -92,7 +99,7 @@ class OAuth2AccessTokenAuth(requests.auth.AuthBase):
 
     @leeway.setter
     def leeway(self, leeway: float) -> None:
-        self._leeway = leeway
+        self._leeway = _checked_leeway(leeway)
         if self._token is not None:
             self._renew_at = self._deadline(self._token)
 
