@@ -303,8 +303,10 @@ class OAuth2Client:
         elif client_secret is not None and private_key is not None:
             msg = "pass a client_secret or a private_key, not both"
             raise UnsupportedClientCredentials(msg)
+        elif client_secret is not None:
+            credential = _checked_credential(client_secret, secret=True, key=False)
         else:
-            credential = client_secret if client_secret is not None else private_key
+            credential = _checked_credential(private_key, secret=False, key=True)
         if not client_id:
             msg = "A client_id must be provided."
             raise UnsupportedClientCredentials(msg)
@@ -689,17 +691,32 @@ def _split_auth(auth: object) -> tuple[str, object]:
         return auth, None
     if isinstance(auth, tuple) and len(auth) == 2 and isinstance(auth[0], str):  # noqa: PLR2004 - a pair
         client_id, credential = auth
-        if isinstance(credential, str) or _looks_like_private_key(credential):
-            return client_id, credential
-        msg = (
-            f"a credential of type {type(credential).__name__} is not supported: use a client"
-            " secret (str) or a private key (JWK dict or cryptography private key)"
-        )
-        raise UnsupportedClientCredentials(msg)
+        return client_id, _checked_credential(credential, secret=True, key=True)
     msg = (
         f"auth of type {type(auth).__name__} is not supported: use an AuthBase, a"
         " (client_id, credential) tuple or a client_id"
     )
+    raise UnsupportedClientCredentials(msg)
+
+
+def _checked_credential(credential: object, *, secret: bool, key: bool) -> object:
+    """Return `credential` if it is a client secret (str) or a private key, as allowed."""
+    if (
+        credential is None
+        or (secret and isinstance(credential, str))
+        or (key and _looks_like_private_key(credential))
+    ):
+        return credential
+    kinds = [
+        kind
+        for kind, allowed in (
+            ("a client secret (str)", secret),
+            ("a private key (a JWK dict with its private members, or a cryptography key)", key),
+        )
+        if allowed
+    ]
+    kind = type(credential).__name__
+    msg = f"a credential of type {kind} is not supported: use {' or '.join(kinds)}"
     raise UnsupportedClientCredentials(msg)
 
 

@@ -474,3 +474,17 @@ def test_a_single_disabled_plugin_name_is_one_name_not_letters() -> None:
 def test_bad_requests_kwargs(requests_kwargs: Any, message: str) -> None:
     with pytest.raises(InvalidParam, match=message):
         client().client_credentials(requests_kwargs=requests_kwargs)
+
+
+@pytest.mark.parametrize(
+    ("kwargs", "message"),
+    [
+        ({"client_secret": b"bytes"}, "type bytes is not supported: use a client secret"),
+        # A PEM string is not a client secret: it must not become client_secret_post.
+        ({"private_key": "-----BEGIN PRIVATE KEY-----"}, "type str is not supported: use a private key"),
+        ({"private_key": {"kty": "EC", "x": "public only"}}, "use a private key"),
+    ],
+)  # fmt: skip
+def test_credentials_of_the_wrong_kind(kwargs: dict[str, Any], message: str) -> None:
+    with pytest.raises(UnsupportedClientCredentials, match=message):
+        OAuth2Client(TOKEN_ENDPOINT, client_id="c", **kwargs)
