@@ -12,7 +12,14 @@ from typing import TYPE_CHECKING, Any
 
 import requests
 
-from oauth2kit._client import DEFAULT_TIMEOUT, MAX_ATTEMPTS, Endpoints, GrantTypes, OAuth2Client
+from oauth2kit._client import (
+    DEFAULT_TIMEOUT,
+    MAX_ATTEMPTS,
+    MAX_RETRY_DELAY,
+    Endpoints,
+    GrantTypes,
+    OAuth2Client,
+)
 from oauth2kit._client_auth import BaseClientAuthenticationMethod
 from oauth2kit._exceptions import (
     AccessDenied,
@@ -145,6 +152,7 @@ def __getattr__(name: str) -> Any:
 __all__ = [
     "DEFAULT_TIMEOUT",
     "MAX_ATTEMPTS",
+    "MAX_RETRY_DELAY",
     "AccessDenied",
     "AccountSelectionRequired",
     "AuthorizationPending",

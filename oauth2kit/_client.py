@@ -34,6 +34,7 @@ from oauth2kit._exceptions import (
     MissingEndpointUri,
     MissingIssuerParam,
     OAuth2Error,
+    PluginError,
     ServerError,
     SlowDown,
     TransportError,
@@ -53,7 +54,14 @@ if TYPE_CHECKING:
 
     from oauth2kit._host import PluginHost
 
-__all__ = ["DEFAULT_TIMEOUT", "MAX_ATTEMPTS", "Endpoints", "GrantTypes", "OAuth2Client"]
+__all__ = [
+    "DEFAULT_TIMEOUT",
+    "MAX_ATTEMPTS",
+    "MAX_RETRY_DELAY",
+    "Endpoints",
+    "GrantTypes",
+    "OAuth2Client",
+]
 
 logger = logging.getLogger("oauth2kit")
 
@@ -61,6 +69,8 @@ DEFAULT_TIMEOUT = 10.0
 """Seconds before a request to an authorization server gives up, unless told otherwise."""
 MAX_ATTEMPTS = 3
 """Attempts per endpoint call when `oauth2kit_retry_request` hooks ask for retries."""
+MAX_RETRY_DELAY = 30.0
+"""Seconds; a retry that a hook wants to wait longer for is not made (the response stands)."""
 
 
 class Endpoints(StrEnum):
@@ -638,13 +648,13 @@ class OAuth2Client:
             )
             self._hooks.oauth2kit_fixup_response(call=call, response=response)
             delay = (
-                self._hooks.oauth2kit_retry_request(call=call, response=response)
+                _checked_delay(self._hooks.oauth2kit_retry_request(call=call, response=response))
                 if call.attempt < MAX_ATTEMPTS
                 else None
             )
-            if delay is None:
+            if delay is None or delay > MAX_RETRY_DELAY:
                 break
-            time.sleep(max(0.0, float(delay)))
+            time.sleep(delay)
             call.attempt += 1
 
         if response.ok:
@@ -656,6 +666,11 @@ class OAuth2Client:
         error = self._hooks.oauth2kit_parse_error(call=call, response=response)
         if error is None:
             error = OAuth2Error(raw, self, f"{call.endpoint} answered {response.describe()}")
+        elif not isinstance(error, BaseException):
+            msg = (
+                f"an oauth2kit_parse_error hook returned a {type(error).__name__}, not an exception"
+            )
+            raise PluginError(msg)
         raise error
 
     # --- misc -----------------------------------------------------------------------------
@@ -683,6 +698,16 @@ class OAuth2Client:
 
 
 _ENDPOINT_ATTRIBUTES = frozenset(endpoint.value for endpoint in Endpoints)
+
+
+def _checked_delay(delay: object) -> float | None:
+    """What an `oauth2kit_retry_request` hook returned, checked: None or seconds >= 0."""
+    if delay is None:
+        return None
+    if isinstance(delay, int | float) and not isinstance(delay, bool) and delay >= 0:
+        return float(delay)  # nan fails `>= 0`; inf is more than MAX_RETRY_DELAY
+    msg = f"an oauth2kit_retry_request hook returned {delay!r}, not None or seconds >= 0"
+    raise PluginError(msg)
 
 
 def _split_auth(auth: object) -> tuple[str, object]:

@@ -15,6 +15,7 @@ import requests
 import responses
 
 from oauth2kit import (
+    MAX_RETRY_DELAY,
     BaseClientAuthenticationMethod,
     ClientSecretBasic,
     ClientSecretPost,
@@ -32,6 +33,7 @@ from oauth2kit import (
     OAuth2Client,
     OAuth2Error,
     PluginDisabled,
+    PluginError,
     PluginHost,
     PluginNotAvailable,
     PublicApp,
@@ -370,6 +372,52 @@ def test_prepare_fixup_and_retry_hooks_run_around_each_request() -> None:
         c.client_credentials()
     assert attempts == [1, 2]
     assert all(call.request.headers["X-Vendor"] == "yes" for call in responses.calls)
+
+
+class Misbehaving:
+    """A plugin whose hooks return what they must not."""
+
+    def __init__(self, delay: object = None, error: object = None) -> None:
+        self.delay = delay
+        self.error = error
+
+    @hookimpl
+    def oauth2kit_retry_request(self, call: EndpointCall, response: EndpointResponse) -> Any:
+        return self.delay
+
+    @hookimpl(tryfirst=True)
+    def oauth2kit_parse_error(self, call: EndpointCall, response: EndpointResponse) -> Any:
+        return self.error
+
+
+def misbehaving_client(**kwargs: object) -> OAuth2Client:
+    host = PluginHost()
+    host.register(Misbehaving(**kwargs), name="misbehaving")
+    return OAuth2Client(TOKEN_ENDPOINT, client_id="c", client_secret="s", plugins=host)
+
+
+@pytest.mark.parametrize("delay", ["soon", -1, float("nan"), True])
+@responses.activate
+def test_a_bad_retry_delay_is_a_plugin_error(delay: object) -> None:
+    responses.post(TOKEN_ENDPOINT, status=503, body="busy")
+    with pytest.raises(PluginError, match="oauth2kit_retry_request hook returned"):
+        misbehaving_client(delay=delay).client_credentials()
+
+
+@pytest.mark.parametrize("delay", [float("inf"), MAX_RETRY_DELAY + 1])
+@responses.activate
+def test_a_retry_too_far_away_is_not_made(delay: float) -> None:
+    responses.post(TOKEN_ENDPOINT, status=503, body="busy")
+    with pytest.raises(InvalidTokenResponse):
+        misbehaving_client(delay=delay).client_credentials()
+    assert len(responses.calls) == 1
+
+
+@responses.activate
+def test_an_error_hook_returning_a_non_exception_is_a_plugin_error() -> None:
+    responses.post(TOKEN_ENDPOINT, status=400, json={"error": "invalid_grant"})
+    with pytest.raises(PluginError, match="returned a str, not an exception"):
+        misbehaving_client(error="invalid_grant").client_credentials()
 
 
 @responses.activate
