@@ -350,17 +350,22 @@ class OAuth2Client:
         return secret if isinstance(secret, str) else None
 
     def endpoint_uri(self, endpoint: str) -> str:
-        """Return the URL of `endpoint` (an attribute or `extra_metadata` name).
+        """Return the URL of `endpoint` (an attribute or `extra_metadata` name), validated.
+
+        Validated again at each use, not only by the constructor: an attribute changed
+        later, or metadata whose name does not end in ``_endpoint``, gets the same checks.
 
         Raises:
             MissingEndpointUri: if the client has no such endpoint configured.
+            InvalidEndpointUri: if it is not an acceptable endpoint URI.
         """
         uri = getattr(self, endpoint, None) if endpoint in _ENDPOINT_ATTRIBUTES else None
         if uri is None:
             uri = self.extra_metadata.get(endpoint)
-        if not isinstance(uri, str):
+        checked = self._checked_endpoint(endpoint, uri)
+        if checked is None:
             raise MissingEndpointUri(endpoint)
-        return uri
+        return checked
 
     # --- grants ---------------------------------------------------------------------------
 
@@ -639,9 +644,11 @@ class OAuth2Client:
                     auth=request.auth,
                     **transport,
                 )
-            except requests.RequestException as exc:
+            except (requests.RequestException, OSError, ValueError) as exc:
+                # OSError: a CA bundle or client certificate file that cannot be read;
+                # ValueError: a URL that urllib3 cannot use (a DNS label over 63 characters).
                 msg = f"{call.method} {call.url} failed: {type(exc).__name__}"
-                raise TransportError(msg, request=exc.request) from exc
+                raise TransportError(msg, request=getattr(exc, "request", None)) from exc
             response = call.response = EndpointResponse(raw)
             logger.debug(
                 "%s %s (%s) -> %s", call.method, call.url, call.grant or "-", raw.status_code

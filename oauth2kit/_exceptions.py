@@ -206,14 +206,18 @@ class MissingIssuerParam(OAuth2KitError, ValueError):
 
 
 def redact_uri(uri: str) -> str:
-    """Return `uri` with any ``user:password@`` replaced, fit for messages and logs."""
-    scheme, sep, rest = uri.partition("://")
+    """Return `uri` with any ``user:password@`` replaced, fit for messages and logs.
+
+    Also for URIs without a scheme (``//user:pw@host``, ``user:pw@host/path``): when in
+    doubt, more is hidden rather than less.
+    """
+    head, sep, rest = uri.partition("//")
     if not sep:
-        return uri
+        head, rest = "", uri
     authority, slash, path = rest.partition("/")
     if "@" in authority:
         authority = "***@" + authority.rpartition("@")[2]
-    return f"{scheme}{sep}{authority}{slash}{path}"
+    return f"{head}{sep}{authority}{slash}{path}"
 
 
 class InvalidUri(OAuth2KitError, ValueError):
@@ -229,7 +233,7 @@ class InvalidEndpointUri(InvalidParam):
     """An endpoint URI given to a client failed validation."""
 
     def __init__(self, endpoint: str, uri: object, exc: InvalidUri) -> None:
-        self.uri = redact_uri(uri) if isinstance(uri, str) else repr(uri)
+        self.uri = redact_uri(uri) if isinstance(uri, str) else f"<{type(uri).__name__}>"
         super().__init__(f"Invalid endpoint uri '{self.uri}' for '{endpoint}': {exc}")
         self.endpoint = endpoint
 

@@ -4,10 +4,11 @@ from __future__ import annotations
 
 import json
 from collections.abc import Mapping
+from http.cookiejar import CookieJar
 from typing import TYPE_CHECKING, Any, final
 
 from oauth2kit._exceptions import InvalidParam
-from oauth2kit._params import check_type, checked_timeout
+from oauth2kit._params import check_type, checked_form, checked_timeout
 
 if TYPE_CHECKING:
     import requests
@@ -19,6 +20,7 @@ __all__ = ["EndpointCall", "EndpointResponse"]
 
 # The `requests` arguments a caller may pass in ``requests_kwargs``: the kernel sets the
 # method, URL, form data and auth itself, and merges ``headers`` and ``params`` in.
+_COOKIES = (Mapping, CookieJar)
 _TRANSPORT_ARGUMENTS = frozenset(
     {"allow_redirects", "cert", "cookies", "headers", "params", "proxies", "stream", "timeout",
      "verify"}
@@ -80,7 +82,7 @@ class EndpointCall:
         self.endpoint = endpoint
         self.url = url
         self.method = method
-        self.data: dict[str, Any] = {} if data is None else data
+        self.data: dict[str, Any] = checked_form(data)
         self.grant = grant
         # True: the client's authentication; False: none; a handler: that one.
         self.auth: requests.auth.AuthBase | None = (
@@ -95,9 +97,15 @@ class EndpointCall:
                 f" here; allowed: {', '.join(sorted(_TRANSPORT_ARGUMENTS))}"
             )
             raise InvalidParam(msg)
+        for name in ("headers", "params", "proxies"):
+            check_type(f"requests_kwargs[{name!r}]", self.requests_kwargs.get(name), Mapping)
+        check_type("requests_kwargs['cookies']", self.requests_kwargs.get("cookies"), _COOKIES)
         self.requests_kwargs["timeout"] = checked_timeout(
             self.requests_kwargs.get("timeout", client.timeout)
         )
+        # Following a redirect would send the form (secrets, codes, tokens) to wherever the
+        # Location points, unchecked; a 3xx answer is an error response instead.
+        self.requests_kwargs.setdefault("allow_redirects", False)
         self.attempt = 1
         self.response: EndpointResponse | None = None
 

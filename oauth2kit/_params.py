@@ -2,21 +2,53 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from typing import Any
 
 from oauth2kit._exceptions import InvalidParam, InvalidScopeParam
 
-__all__ = ["check_type", "checked_timeout", "normalize_scope"]
+__all__ = ["check_type", "checked_form", "checked_timeout", "normalize_scope"]
 
 _INF = float("inf")
 
 
-def check_type(name: str, value: object, expected: type) -> None:
+def check_type(name: str, value: object, expected: type | tuple[type, ...]) -> None:
     """Raise `InvalidParam` unless `value` is None or an instance of `expected`."""
     if value is not None and not isinstance(value, expected):
-        msg = f"{name} must be a {expected.__name__}, got {type(value).__name__}"
+        kinds = expected if isinstance(expected, tuple) else (expected,)
+        names = " or ".join(kind.__name__ for kind in kinds)
+        msg = f"{name} must be a {names}, got {type(value).__name__}"
         raise InvalidParam(msg)
+
+
+def _is_form_value(value: object) -> bool:
+    return value is None or (isinstance(value, str | int | float) and not isinstance(value, bool))
+
+
+def checked_form(data: object) -> dict[str, Any]:
+    """Return the form fields `data` as a new dict, if a form can carry them as they are.
+
+    A value is a str, a number, None (not sent) or a list or tuple of those (the field is
+    repeated, as for ``resource``). Anything else would be sent mangled (a dict as its
+    keys, True as ``True``), so it is refused: a plugin that needs JSON in a field, such as
+    ``authorization_details``, encodes it itself.
+
+    Raises:
+        InvalidParam: naming the first field that cannot be sent.
+    """
+    if not isinstance(data, Mapping | None):
+        msg = f"form data must be a Mapping, got {type(data).__name__}"
+        raise InvalidParam(msg)
+    form: dict[str, Any] = dict(data or {})
+    for name, value in form.items():
+        items = value if isinstance(value, list | tuple) else (value,)
+        if not isinstance(name, str) or not all(_is_form_value(item) for item in items):
+            msg = (
+                f"form field {name!r} has a value of type {type(value).__name__}; a form takes"
+                " strs and numbers, or lists of them"
+            )
+            raise InvalidParam(msg)
+    return form
 
 
 def checked_timeout(timeout: Any) -> Any:

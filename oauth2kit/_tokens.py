@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import math
 import time
+from collections.abc import Mapping
 from datetime import UTC, datetime, timedelta
 from typing import TYPE_CHECKING, Any, ClassVar, Self
 
@@ -16,9 +17,6 @@ import requests.auth
 from oauth2kit._exceptions import ExpiredAccessToken, InvalidParam
 from oauth2kit._params import check_type, normalize_scope
 
-if TYPE_CHECKING:
-    from collections.abc import Mapping
-
 __all__ = ["BearerToken", "TokenResponse", "parse_expires_in"]
 
 _REDACTED = "***"
@@ -26,22 +24,28 @@ _CENTURY = 100 * 365 * 24 * 3600
 
 
 def parse_expires_in(expires_in: object) -> int | None:
-    """Turn an ``expires_in`` value into whole seconds.
+    """Turn an ``expires_in`` value into whole seconds, or None for no known expiry.
 
-    Servers send it as a number or as a numeric string; anything else means "no known
-    expiry", which is also what upstream does with a non-numeric string.
+    Servers send it as a number or as a numeric string. A string that is not a number
+    means "no known expiry", as upstream has it; so does a lifetime past about 100 years
+    (or infinite, or NaN), which says "does not expire" more than anything else.
+
+    Raises:
+        InvalidParam: for any other type (a list, an object, a boolean): a token whose
+            expiry cannot be read must not pass for one that never expires.
     """
-    if isinstance(expires_in, bool):
+    if expires_in is None:
         return None
     if isinstance(expires_in, str):
         try:
             expires_in = float(expires_in)
         except ValueError:
             return None
-    if isinstance(expires_in, int | float) and math.isfinite(expires_in):
-        # Past about 100 years, a lifetime says "does not expire" more than anything else.
-        return int(expires_in) if abs(expires_in) < _CENTURY else None
-    return None
+    if not isinstance(expires_in, int | float) or isinstance(expires_in, bool):
+        msg = f"expires_in must be a number of seconds, got {type(expires_in).__name__}"
+        raise InvalidParam(msg)
+    # Compared before any float conversion: a 400-digit int must not overflow.
+    return int(expires_in) if abs(expires_in) < _CENTURY else None
 
 
 class TokenResponse:
@@ -78,6 +82,7 @@ class BearerToken(TokenResponse, requests.auth.AuthBase):
 
     def __init__(
         self,
+        /,
         access_token: str,
         *,
         expires_at: datetime | None = None,
@@ -188,7 +193,17 @@ class BearerToken(TokenResponse, requests.auth.AuthBase):
 
     @classmethod
     def from_response(cls, data: Mapping[str, Any]) -> Self:
-        """Build a token from a token endpoint's JSON object."""
+        """Build a token from a token endpoint's JSON object.
+
+        Raises:
+            InvalidParam: if `data` is not such an object, or has no ``access_token``.
+        """
+        if not isinstance(data, Mapping) or not all(isinstance(key, str) for key in data):
+            msg = f"a token response must be a JSON object, got {type(data).__name__}"
+            raise InvalidParam(msg)
+        if "access_token" not in data:
+            msg = "the token response has no access_token"
+            raise InvalidParam(msg)
         return cls(**data)
 
     def __str__(self) -> str:

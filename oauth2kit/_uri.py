@@ -48,7 +48,9 @@ def validate_endpoint_uri(  # noqa: C901 - one branch per documented check
         InvalidUri: with one message per failed check.
     """
     if not isinstance(uri, str):
-        raise InvalidUri(repr(uri), [f"must be a str, got {type(uri).__name__}"])
+        raise InvalidUri(f"<{type(uri).__name__}>", [f"must be a str, got {type(uri).__name__}"])
+    if any(ch.isspace() or not ch.isprintable() for ch in uri):
+        raise InvalidUri(uri, ["must not contain whitespace or control characters"])
     try:
         parts = urlsplit(uri)
         port = parts.port

@@ -27,11 +27,43 @@ def test_expires_in_becomes_expires_at_in_whole_seconds() -> None:
 
 @pytest.mark.parametrize(
     ("value", "has_expiry"),
-    [("60", True), (60.5, True), ("foo", False), (None, False), (True, False)],
+    [
+        ("60", True),
+        (60.5, True),
+        ("foo", False),  # upstream: a non-numeric string means no known expiry
+        (None, False),
+        (float("inf"), False),
+        (10**400, False),  # would overflow a float
+    ],
 )
 def test_expires_in_forms(value: object, has_expiry: bool) -> None:
     token = BearerToken("at", expires_in=value)  # type: ignore[arg-type]
     assert (token.expires_at is not None) == has_expiry
+
+
+@pytest.mark.parametrize("value", [True, [3600], {"s": 3600}])
+def test_an_unreadable_expiry_is_refused_not_taken_for_none(value: object) -> None:
+    with pytest.raises(InvalidParam, match="expires_in must be a number of seconds"):
+        BearerToken("at", expires_in=value)  # type: ignore[arg-type]
+
+
+@pytest.mark.parametrize(
+    ("data", "message"),
+    [
+        (None, "must be a JSON object, got NoneType"),
+        ([1], "must be a JSON object, got list"),
+        ({1: "x", "access_token": "a"}, "must be a JSON object"),
+        ({}, "no access_token"),
+    ],
+)
+def test_from_response_refuses_what_is_not_a_token_response(data: Any, message: str) -> None:
+    with pytest.raises(InvalidParam, match=message):
+        BearerToken.from_response(data)
+
+
+def test_a_member_named_self_is_a_custom_attribute() -> None:
+    token = BearerToken.from_response({"access_token": "a", "self": "x"})
+    assert token["self"] == "x"
 
 
 def test_is_expired_with_leeway() -> None:
