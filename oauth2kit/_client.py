@@ -34,6 +34,7 @@ from oauth2kit._exceptions import (
     MissingEndpointUri,
     MissingIssuerParam,
     OAuth2Error,
+    OAuth2KitError,
     PluginError,
     ServerError,
     SlowDown,
@@ -44,7 +45,7 @@ from oauth2kit._exceptions import (
     UseDPoPNonce,
 )
 from oauth2kit._exchange import EndpointCall, EndpointResponse
-from oauth2kit._params import check_type, checked_timeout
+from oauth2kit._params import check_subclass, check_type, checked_timeout
 from oauth2kit._tokens import BearerToken
 from oauth2kit._uri import validate_endpoint_uri, validate_issuer_uri
 
@@ -240,7 +241,9 @@ class OAuth2Client:
         self.authorization_response_iss_parameter_supported = (
             authorization_response_iss_parameter_supported
         )
+        check_subclass("token_class", token_class, BearerToken)
         self.token_class = token_class
+        check_type("session", session, requests.Session)
         self.session = requests.Session() if session is None else session
         self.dpop_bound_access_tokens = dpop_bound_access_tokens
         self.dpop_key_generator = dpop_key_generator
@@ -320,17 +323,18 @@ class OAuth2Client:
         if not client_id:
             msg = "A client_id must be provided."
             raise UnsupportedClientCredentials(msg)
-        if method is None:
-            # The upstream defaults: a secret goes in the form, a key signs an assertion.
-            method = (
-                "none"
-                if credential is None
-                else "client_secret_post"
-                if isinstance(credential, str)
-                else "private_key_jwt"
-            )
+        kind = _credential_kind(credential)
+        # The upstream defaults: a secret goes in the form, a key signs an assertion.
+        method = _DEFAULT_AUTH_METHODS[kind] if method is None else method
+        check_type("token_endpoint_auth_method", method, str)
         factory = self.plugins.client_auth_methods.get(method, blocked=self.disabled_plugins)
-        return factory(client_id) if credential is None else factory(client_id, credential)
+        try:
+            return factory(client_id) if credential is None else factory(client_id, credential)
+        except OAuth2KitError:
+            raise  # the method's own clear refusal (UnsupportedClientCredentials is a TypeError)
+        except TypeError as exc:  # the method takes another kind of credential, or none
+            msg = f"client authentication method {method!r} cannot be used with {kind}"
+            raise UnsupportedClientCredentials(msg) from exc
 
     # --- properties -----------------------------------------------------------------------
 
@@ -372,6 +376,7 @@ class OAuth2Client:
     def grant(
         self,
         name: str,
+        /,
         *,
         dpop: bool | None = None,
         dpop_key: Any = None,
@@ -644,6 +649,8 @@ class OAuth2Client:
                     auth=request.auth,
                     **transport,
                 )
+            except OAuth2KitError:
+                raise  # from an auth handler, while requests prepared the request
             except (requests.RequestException, OSError, ValueError) as exc:
                 # OSError: a CA bundle or client certificate file that cannot be read;
                 # ValueError: a URL that urllib3 cannot use (a DNS label over 63 characters).
@@ -729,6 +736,19 @@ def _split_auth(auth: object) -> tuple[str, object]:
         " (client_id, credential) tuple or a client_id"
     )
     raise UnsupportedClientCredentials(msg)
+
+
+_DEFAULT_AUTH_METHODS = {
+    "no credential": "none",
+    "a client secret": "client_secret_post",
+    "a private key": "private_key_jwt",
+}
+
+
+def _credential_kind(credential: object) -> str:
+    if credential is None:
+        return "no credential"
+    return "a client secret" if isinstance(credential, str) else "a private key"
 
 
 def _checked_credential(credential: object, *, secret: bool, key: bool) -> object:

@@ -8,6 +8,7 @@ import requests
 import requests.auth
 
 from oauth2kit._exceptions import (
+    InvalidParam,
     InvalidRequestForClientAuthentication,
     UnsupportedClientCredentials,
 )
@@ -48,15 +49,26 @@ class BaseClientAuthenticationMethod(requests.auth.AuthBase):
     def set_form_fields(
         request: requests.PreparedRequest, **fields: str
     ) -> requests.PreparedRequest:
-        """Set `fields` in the form body of `request`, replacing fields of the same name.
+        """Set `fields` in the form body of `request`.
 
-        Replacing rather than appending keeps a ``client_id`` that the request already
-        carries (PAR bodies do) from being sent twice.
+        A field the body already has with the same value is not sent twice (PAR bodies
+        carry the ``client_id``).
+
+        Raises:
+            InvalidParam: if the body has one of `fields` with another value, such as a
+                ``client_id`` passed as a grant parameter that is not the client's.
         """
         body = request.body or ""
         if isinstance(body, bytes):
             body = body.decode("utf-8")
-        kept = [(k, v) for k, v in parse_qsl(body, keep_blank_values=True) if k not in fields]
+        pairs = parse_qsl(body, keep_blank_values=True)
+        if clashes := sorted({k for k, v in pairs if k in fields and v != fields[k]}):
+            msg = (
+                f"the form already has {', '.join(clashes)} with another value than client"
+                " authentication sets; do not pass them as parameters"
+            )
+            raise InvalidParam(msg)
+        kept = [(k, v) for k, v in pairs if k not in fields]
         request.prepare_body([*kept, *fields.items()], files=None)
         return request
 

@@ -7,7 +7,7 @@ from typing import Any
 
 from oauth2kit._exceptions import InvalidParam, InvalidScopeParam
 
-__all__ = ["check_type", "checked_form", "checked_timeout", "normalize_scope"]
+__all__ = ["check_subclass", "check_type", "checked_form", "checked_timeout", "normalize_scope"]
 
 _INF = float("inf")
 
@@ -18,6 +18,13 @@ def check_type(name: str, value: object, expected: type | tuple[type, ...]) -> N
         kinds = expected if isinstance(expected, tuple) else (expected,)
         names = " or ".join(kind.__name__ for kind in kinds)
         msg = f"{name} must be a {names}, got {type(value).__name__}"
+        raise InvalidParam(msg)
+
+
+def check_subclass(name: str, value: object, base: type) -> None:
+    """Raise `InvalidParam` unless `value` is None or a subclass of `base`."""
+    if value is not None and not (isinstance(value, type) and issubclass(value, base)):
+        msg = f"{name} must be a {base.__name__} subclass, got {value!r}"
         raise InvalidParam(msg)
 
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import threading
+from collections.abc import Iterable
 from fnmatch import fnmatchcase
 from typing import TYPE_CHECKING, Generic, TypeVar, final
 
@@ -14,15 +15,18 @@ from oauth2kit._exceptions import (
 )
 
 if TYPE_CHECKING:
-    from collections.abc import Callable, Iterable, Iterator
+    from collections.abc import Callable, Iterator
 
 __all__ = ["Registry", "RegistryEntry", "block_patterns", "is_blocked"]
 
 T = TypeVar("T")
 
 
-def block_patterns(names: str | Iterable[str], argument: str) -> frozenset[str]:
+def block_patterns(names: object, argument: str) -> frozenset[str]:
     """The plugin names or globs in `names` (one str is one name), checked to be strs."""
+    if not isinstance(names, str | Iterable):
+        msg = f"{argument} takes plugin names (or globs), got {type(names).__name__}"
+        raise InvalidParam(msg)
     patterns = frozenset([names] if isinstance(names, str) else names)
     if not all(isinstance(name, str) and name for name in patterns):
         msg = f"{argument} takes plugin names (or globs) as non-empty strs, got {names!r}"
@@ -135,7 +139,8 @@ class Registry(Generic[T]):
             PluginDisabled: if every plugin providing `name` is blocked.
             PluginNotAvailable: (or the registry's `missing` class) if nobody provides it.
         """
-        entries = self._entries.get(self._key(name), ())
+        # Names come from users too (a grant name): a non-str is simply not registered.
+        entries = self._entries.get(self._key(name), ()) if isinstance(name, str) else ()
         for entry in entries:
             if not is_blocked(entry.plugin, blocked):
                 return entry

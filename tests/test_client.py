@@ -536,3 +536,130 @@ def test_bad_requests_kwargs(requests_kwargs: Any, message: str) -> None:
 def test_credentials_of_the_wrong_kind(kwargs: dict[str, Any], message: str) -> None:
     with pytest.raises(UnsupportedClientCredentials, match=message):
         OAuth2Client(TOKEN_ENDPOINT, client_id="c", **kwargs)
+
+
+# --- found in review: secrets and redirects, validation at use, form values ------------------
+
+
+@pytest.mark.parametrize("status", [301, 302, 307, 308])
+@responses.activate
+def test_redirects_are_not_followed_with_the_credentials(status: int) -> None:
+    responses.post(TOKEN_ENDPOINT, status=status, headers={"Location": "http://evil.example/x"})
+    with pytest.raises(OAuth2Error) as caught:
+        client().client_credentials()
+    assert caught.value.response.status_code == status
+    assert len(responses.calls) == 1
+
+
+def test_endpoints_are_checked_when_used_not_only_when_built() -> None:
+    c = client(x_uri="http://as.example/token")
+    c.token_endpoint = "http://as.example/token"
+    with pytest.raises(InvalidEndpointUri, match="must use https"):
+        c.client_credentials()
+    with pytest.raises(InvalidEndpointUri, match="'x_uri'"):
+        c.request_endpoint("x_uri", {"a": "b"})
+
+
+@pytest.mark.parametrize(
+    "uri",
+    ["//user:hunter2@as.example/token", "user:hunter2@as.example/token", b"https://u:hunter2@h/t"],
+)
+def test_no_uri_form_shows_its_password(uri: object) -> None:
+    with pytest.raises(InvalidEndpointUri) as caught:
+        OAuth2Client(uri, client_id="c")  # type: ignore[arg-type]
+    assert "hunter2" not in str(caught.value)
+
+
+@pytest.mark.parametrize("uri", ["https://a\x00b.example/token", "https://as.example/to ken"])
+def test_control_characters_and_spaces_in_uris_are_refused(uri: str) -> None:
+    with pytest.raises(InvalidEndpointUri, match="whitespace or control characters"):
+        OAuth2Client(uri, client_id="c")
+
+
+@pytest.mark.parametrize(
+    "params",
+    [
+        {"authorization_details": [{"type": "payment"}]},
+        {"claims": {"id_token": {}}},
+        {"flag": True},
+        {"resource": [b"urn:x"]},
+    ],
+)
+def test_form_values_that_would_be_sent_mangled_are_refused(params: dict[str, Any]) -> None:
+    with pytest.raises(InvalidParam, match=f"form field '{next(iter(params))}'"):
+        client().client_credentials(**params)
+
+
+@pytest.mark.parametrize(
+    ("requests_kwargs", "error", "message"),
+    [
+        ({"verify": "/nonexistent/ca.pem"}, TransportError, "OSError"),
+        ({"headers": "x"}, InvalidParam, "requests_kwargs\\['headers'\\] must be a Mapping"),
+        ({"params": "abc"}, InvalidParam, "requests_kwargs\\['params'\\]"),
+        ({"cookies": 5}, InvalidParam, "requests_kwargs\\['cookies'\\] must be a Mapping or"),
+    ],
+)  # fmt: skip
+def test_bad_transport_settings(
+    requests_kwargs: dict[str, Any], error: type[Exception], message: str
+) -> None:
+    with pytest.raises(error, match=message):
+        client().client_credentials(requests_kwargs=requests_kwargs)
+
+
+def test_token_request_needs_form_fields_not_a_string() -> None:
+    with pytest.raises(InvalidParam, match="form data must be a Mapping, got str"):
+        client().token_request("grant_type=client_credentials")  # type: ignore[arg-type]
+
+
+@pytest.mark.parametrize(
+    ("kwargs", "message"),
+    [
+        ({"token_endpoint_auth_method": "client_secret_basic"}, "cannot be used with no credential"),
+        ({"client_secret": "s", "token_endpoint_auth_method": "none"}, "cannot be used with a client secret"),
+        ({"private_key": {"kty": "EC", "d": "x"}, "token_endpoint_auth_method": "client_secret_basic"}, "client_secret must be a non-empty str"),
+        ({"client_secret": "s", "token_endpoint_auth_method": ["x"]}, "token_endpoint_auth_method must be a str"),
+    ],
+)  # fmt: skip
+def test_method_and_credential_must_fit(kwargs: dict[str, Any], message: str) -> None:
+    with pytest.raises((UnsupportedClientCredentials, InvalidParam), match=message):
+        OAuth2Client(TOKEN_ENDPOINT, client_id="c", **kwargs)
+
+
+@pytest.mark.parametrize("auth_class", [ClientSecretBasic, ClientSecretPost])
+def test_secret_methods_need_a_secret(auth_class: type) -> None:
+    with pytest.raises(UnsupportedClientCredentials, match="client_secret must be a non-empty str"):
+        auth_class("c", None)
+
+
+@pytest.mark.parametrize(
+    ("kwargs", "message"),
+    [
+        ({"session": "x"}, "session must be a Session, got str"),
+        ({"token_class": str}, "token_class must be a BearerToken subclass"),
+        ({"disable_plugins": 5}, "disable_plugins takes plugin names"),
+    ],
+)
+def test_more_bad_client_arguments(kwargs: dict[str, Any], message: str) -> None:
+    with pytest.raises(InvalidParam, match=message):
+        client(**kwargs)
+
+
+def test_a_grant_name_that_is_not_a_str_is_unknown() -> None:
+    with pytest.raises(UnknownGrantType):
+        client().grant(["client_credentials"])  # type: ignore[arg-type]
+
+
+@responses.activate
+def test_a_form_field_may_share_a_name_with_a_parameter_of_grant() -> None:
+    responses.post(TOKEN_ENDPOINT, json={"access_token": "t"})
+    client().client_credentials(name="x")
+    assert "name=x" in sent_form()
+
+
+@responses.activate
+def test_a_client_id_parameter_that_contradicts_client_authentication_is_refused() -> None:
+    responses.post(TOKEN_ENDPOINT, json={"access_token": "t"})
+    client().client_credentials(client_id="client")  # the same value: sent once
+    assert sent_form().count("client_id=") == 1
+    with pytest.raises(InvalidParam, match="already has client_id with another value"):
+        client().client_credentials(client_id="someone-else")

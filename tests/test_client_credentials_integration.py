@@ -197,13 +197,17 @@ def test_auth_handler_renews_after_expiry(auth_server: AuthServer) -> None:
     assert auth_server.token_requests("cc-short") == 2
 
 
-def test_leeway_renews_before_expiry(auth_server: AuthServer) -> None:
-    # A leeway longer than the token's life renews on every request: proof that leeway counts.
+def test_a_leeway_longer_than_the_token_life_renews_halfway(auth_server: AuthServer) -> None:
+    # cc-short's tokens live 2 s (1 to 2 s once expires_at is cut to whole seconds), so the
+    # 10 s leeway means "halfway": not at every request, but after at most one second.
     client = client_for(auth_server, "cc-short", token_endpoint_auth_method="client_secret_basic")
     auth = OAuth2ClientCredentialsAuth(client, leeway=10, scope="api:read")
     auth_server.reset_counters()
-    for _ in range(2):
+    for _ in range(3):
         assert whoami(auth_server, auth).status_code == 200
+    assert auth_server.token_requests("cc-short") == 1
+    time.sleep(1.1)
+    assert whoami(auth_server, auth).status_code == 200
     assert auth_server.token_requests("cc-short") == 2
 
 

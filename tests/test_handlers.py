@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import threading
 import time
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import pytest
@@ -25,9 +26,12 @@ from oauth2kit import (
 
 
 class FakeClient:
-    def __init__(self, *, fail: BaseException | None = None, delay: float = 0.0) -> None:
+    def __init__(
+        self, *, fail: BaseException | None = None, delay: float = 0.0, lifetime: float = 3600
+    ) -> None:
         self.calls = 0
         self.fail = fail
+        self.lifetime = lifetime
         self.delay = delay
         self.lock = threading.Lock()
 
@@ -37,7 +41,9 @@ class FakeClient:
         time.sleep(self.delay)
         if self.fail is not None:
             raise self.fail
-        return BearerToken(f"at{self.calls}", expires_in=3600, **kwargs)
+        # expires_at to the microsecond (expires_in would be cut to whole seconds).
+        expires_at = datetime.now(tz=UTC) + timedelta(seconds=self.lifetime)
+        return BearerToken(f"at{self.calls}", expires_at=expires_at, **kwargs)
 
 
 def prepared() -> requests.PreparedRequest:
@@ -114,13 +120,25 @@ def test_an_interrupted_renewal_is_not_an_interrupt_in_other_threads() -> None:
     ]
 
 
-def test_a_leeway_change_applies_to_the_current_token() -> None:
-    client = FakeClient()
+def test_a_short_lived_token_is_renewed_halfway_not_at_every_request() -> None:
+    client = FakeClient(lifetime=1.0)
     auth = OAuth2ClientCredentialsAuth(client, leeway=20)  # type: ignore[arg-type]
-    auth(prepared())
-    auth(prepared())
+    for _ in range(5):
+        auth(prepared())
     assert client.calls == 1
-    auth.leeway = 7200  # longer than the token's 3600 s: it is due now
+    time.sleep(0.6)  # past half the token's life, before its expiry
+    assert auth(prepared()).headers["Authorization"] == "Bearer at2"
+    assert client.calls == 2
+
+
+def test_a_leeway_change_applies_to_the_current_token() -> None:
+    client = FakeClient(lifetime=1.0)
+    auth = OAuth2ClientCredentialsAuth(client, leeway=0)  # type: ignore[arg-type]
+    auth(prepared())
+    time.sleep(0.6)
+    auth(prepared())
+    assert client.calls == 1  # with no leeway, due only at expiry
+    auth.leeway = 20  # now due halfway, which has passed
     assert auth(prepared()).headers["Authorization"] == "Bearer at2"
     assert client.calls == 2
 
@@ -178,3 +196,10 @@ def test_bad_leeway_is_refused(leeway: Any) -> None:
     auth = OAuth2ClientCredentialsAuth(FakeClient())  # type: ignore[arg-type]
     with pytest.raises(InvalidParam):
         auth.leeway = leeway
+
+
+def test_handler_arguments_are_checked() -> None:
+    with pytest.raises(InvalidParam, match="token must be a BearerToken or an access token str"):
+        OAuth2AccessTokenAuth(FakeClient(), token=123)  # type: ignore[arg-type]
+    with pytest.raises(InvalidParam, match="refresh token comes from the current token"):
+        OAuth2AccessTokenAuth(FakeClient(), token="at", refresh_token="zzz")  # type: ignore[arg-type]

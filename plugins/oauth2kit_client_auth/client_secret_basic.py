@@ -6,7 +6,7 @@ import base64
 from typing import TYPE_CHECKING
 from urllib.parse import quote
 
-from oauth2kit import BaseClientAuthenticationMethod
+from oauth2kit import BaseClientAuthenticationMethod, UnsupportedClientCredentials
 from oauth2kit.hookspecs import hookimpl
 
 if TYPE_CHECKING:
@@ -28,6 +28,9 @@ class ClientSecretBasic(BaseClientAuthenticationMethod):
 
     def __init__(self, client_id: str, client_secret: str, *, urlencode: bool = True) -> None:
         super().__init__(client_id)
+        if not isinstance(client_secret, str) or not client_secret:
+            msg = f"client_secret must be a non-empty str, got {type(client_secret).__name__}"
+            raise UnsupportedClientCredentials(msg)
         self.client_secret = client_secret
         self.urlencode = urlencode
 

@@ -61,10 +61,21 @@ def _checked_leeway(leeway: object) -> float:
     raise InvalidParam(msg)
 
 
+def _checked_token(token: object) -> BearerToken | None:
+    if isinstance(token, str):
+        return BearerToken(token)
+    if token is None or isinstance(token, BearerToken):
+        return token
+    msg = f"token must be a BearerToken or an access token str, got {type(token).__name__}"
+    raise InvalidParam(msg)
+
+
 class OAuth2AccessTokenAuth(requests.auth.AuthBase):
     """A requests auth handler that sends an access token and renews it when needed.
 
-    The token is renewed once it expires within `leeway` seconds. Renewal is single-flight:
+    The token is renewed once it expires within `leeway` seconds; a token that lives less
+    than twice the leeway is renewed halfway through its life instead, rather than on every
+    request. Renewal is single-flight:
     however many threads find the token due at once, one of them renews it and the others
     wait for that result (or its exception) instead of sending requests of their own, which
     matters with refresh tokens that rotate.
@@ -84,6 +95,9 @@ class OAuth2AccessTokenAuth(requests.auth.AuthBase):
         leeway: float = 20,
         **token_kwargs: Any,
     ) -> None:
+        if "refresh_token" in token_kwargs:
+            msg = "the refresh token comes from the current token, not from token_kwargs"
+            raise InvalidParam(msg)
         self.client = client
         self._leeway = _checked_leeway(leeway)
         self.token_kwargs = token_kwargs
@@ -104,8 +118,16 @@ class OAuth2AccessTokenAuth(requests.auth.AuthBase):
             self._renew_at = self._deadline(self._token)
 
     def _deadline(self, token: BearerToken) -> float:
+        """When to renew `token`: `leeway` before it expires, but not before half its life.
+
+        A token that lives less than twice the leeway would otherwise be due as soon as it
+        arrives, and every request would fetch a new one.
+        """
         expires_at = token.expires_at
-        return math.inf if expires_at is None else expires_at.timestamp() - self._leeway
+        if expires_at is None:
+            return math.inf
+        expiry = expires_at.timestamp()
+        return expiry - min(self._leeway, max(0.0, expiry - self._stored_at) / 2)
 
     @property
     def token(self) -> BearerToken | None:
@@ -114,12 +136,12 @@ class OAuth2AccessTokenAuth(requests.auth.AuthBase):
 
     @token.setter
     def token(self, token: str | BearerToken | None) -> None:
-        if isinstance(token, str):
-            token = BearerToken(token)
+        token = _checked_token(token)
         # Readers check _renew_at before reading _token: close the fast path first, so that
         # no reader pairs the new token with the old deadline.
         self._renew_at = -math.inf
         self._token = token
+        self._stored_at = time.time()
         # A token that only sets its header (not one that signs each request, like DPoP)
         # gets that header set directly on the fast path.
         self._header = (
