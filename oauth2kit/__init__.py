@@ -32,6 +32,7 @@ from oauth2kit._exceptions import (
     EndpointError,
     ExpiredAccessToken,
     ExpiredToken,
+    ExportNotAvailable,
     InteractionRequired,
     IntrospectionError,
     InvalidAcrValuesParam,
@@ -115,14 +116,15 @@ _LAZY_KERNEL = {
 
 _PUBLIC_SUBMODULES = frozenset({"hookspecs"})
 
-# Names that built-in plugins register as extensions; any plugin may add more.
-_PLUGIN_EXPORTS = (
-    "ClientSecretBasic",
-    "ClientSecretPost",
-    "OAuth2AccessTokenAuth",
-    "OAuth2ClientCredentialsAuth",
-    "PublicApp",
-)
+# Names that built-in plugins register as extensions, and the plugin that provides each
+# (to say which one is missing); any plugin may add more names.
+_PLUGIN_EXPORTS = {
+    "ClientSecretBasic": "auth.client_secret_basic",
+    "ClientSecretPost": "auth.client_secret_post",
+    "OAuth2AccessTokenAuth": "handler.access_token",
+    "OAuth2ClientCredentialsAuth": "handler.client_credentials",
+    "PublicApp": "auth.none",
+}
 
 
 def __getattr__(name: str) -> Any:
@@ -135,18 +137,29 @@ def __getattr__(name: str) -> Any:
         value = importlib.import_module(f"oauth2kit.{name}")
     elif name in _LAZY_KERNEL:
         value = getattr(importlib.import_module(_LAZY_KERNEL[name]), name)
+    elif name.startswith("_"):
+        # Tools probe dunder names (__wrapped__, __path__, ...): never a reason to discover.
+        msg = f"module 'oauth2kit' has no attribute {name!r}"
+        raise AttributeError(msg)
     else:
         from oauth2kit._host import default_host  # noqa: PLC0415 - plugins load on first use
 
-        extensions = default_host().extensions
-        if name.startswith("_") or (name not in extensions and name not in _PLUGIN_EXPORTS):
+        host = default_host()
+        # Not cached: the current default host decides, so blocking a plugin takes effect.
+        if name in host.extensions:
+            return host.extensions.get(name)
+        provider = _PLUGIN_EXPORTS.get(name)
+        if provider is None:
             msg = f"module 'oauth2kit' has no attribute {name!r}"
             raise AttributeError(msg)
-        # Not cached: the current default host decides, so blocking a plugin takes effect.
-        # PluginDisabled / PluginNotAvailable (not AttributeError) say which plugin is missing.
-        return extensions.get(name)
+        raise ExportNotAvailable(name, provider, host.status(provider))
     globals()[name] = value
     return value
+
+
+def __dir__() -> list[str]:
+    """Every public name, including those resolved on first access."""
+    return sorted(set(globals()) | set(__all__))
 
 
 __all__ = [
@@ -170,6 +183,7 @@ __all__ = [
     "Endpoints",
     "ExpiredAccessToken",
     "ExpiredToken",
+    "ExportNotAvailable",
     "GrantTypes",
     "InteractionRequired",
     "IntrospectionError",

@@ -23,7 +23,8 @@ def _parser() -> argparse.ArgumentParser:
     plugins.add_argument("--json", action="store_true", help="print JSON instead of a table")
     plugins.add_argument(
         "--disable", action="append", default=[], metavar="NAME",
-        help="block a plugin (or glob) for this listing, like OAUTH2KIT_DISABLE_PLUGINS",
+        help="block plugins (names or globs, comma-separated) for this listing, like"
+        " OAUTH2KIT_DISABLE_PLUGINS",
     )  # fmt: skip
     return parser
 
@@ -49,9 +50,11 @@ def _format_table(plugins: list[PluginInfo]) -> str:
 def main(argv: Sequence[str] | None = None) -> int:
     """Run the command line; returns the exit status."""
     from oauth2kit._host import PluginHost  # noqa: PLC0415 - only when the command runs
+    from oauth2kit._registry import names_from_text  # noqa: PLC0415
 
     args = _parser().parse_args(argv)
-    plugins = PluginHost(disable=args.disable).plugins()
+    disabled = [name for value in args.disable for name in names_from_text(value)]
+    plugins = PluginHost(disable=disabled).plugins()
     if args.json:
         text = json.dumps([info.as_dict() for info in plugins], indent=2)
     else:

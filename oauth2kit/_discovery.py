@@ -9,16 +9,22 @@ from __future__ import annotations
 import functools
 import importlib
 import importlib.metadata
+import logging
 import sys
 from pathlib import Path
-from typing import NamedTuple
+from typing import TYPE_CHECKING, Any, NamedTuple
 
 from oauth2kit._builtins import BUILTIN_PLUGINS, DISTRIBUTION
 from oauth2kit._registry import is_blocked
 
+if TYPE_CHECKING:
+    from collections.abc import Iterator
+
 __all__ = ["ENTRY_POINT_GROUP", "FoundPlugin", "discover", "distribution_of"]
 
 ENTRY_POINT_GROUP = "oauth2kit.plugins"
+
+logger = logging.getLogger("oauth2kit.plugins")
 
 
 class FoundPlugin(NamedTuple):
@@ -31,59 +37,86 @@ class FoundPlugin(NamedTuple):
     error: str | None = None
 
 
-def discover(blocked: frozenset[str]) -> list[FoundPlugin]:
-    """Import every plugin of the ``oauth2kit.plugins`` entry-point group that is not blocked.
+def discover(blocked: frozenset[str]) -> Iterator[FoundPlugin]:
+    """Import the plugins of the ``oauth2kit.plugins`` entry-point group that are not blocked.
 
-    Built-ins come first (so that third-party plugins can replace their entries), then the
-    others by name. A built-in whose entry point is not installed (a bare source checkout)
-    is imported from the table in `oauth2kit._builtins`.
+    A generator, in two rounds: the built-ins first, then the others by name, imported only
+    once the caller has registered the built-ins. So a third-party plugin may import, at
+    its own import time, a name that a built-in provides (to subclass a built-in auth
+    handler, say), and may replace built-in entries. A built-in whose entry point is not
+    installed (a bare source checkout) is imported from the table in `oauth2kit._builtins`.
     """
     import stevedore  # noqa: PLC0415 - imported only when plugins are first needed
 
+    # A manager that loads nothing lists the group; the first target listed for a name wins.
+    lister: stevedore.NamedExtensionManager[object] = stevedore.NamedExtensionManager(
+        ENTRY_POINT_GROUP, names=[], on_missing_entrypoints_callback=None
+    )
+    targets: dict[str, str] = {}
+    for entry_point in lister.list_entry_points():
+        first = targets.setdefault(entry_point.name, entry_point.value)
+        if first != entry_point.value:
+            logger.warning(
+                "two installed distributions provide oauth2kit plugin %r: %s is used, %s is not",
+                entry_point.name, first, entry_point.value,
+            )  # fmt: skip
+    yield from _load(
+        stevedore, [name for name in BUILTIN_PLUGINS if name in targets], targets, blocked
+    )
+    for name, module in BUILTIN_PLUGINS.items():
+        if name not in targets:
+            yield _load_builtin_from_table(name, module, blocked)
+    others = sorted(name for name in targets if name not in BUILTIN_PLUGINS)
+    yield from _load(stevedore, others, targets, blocked)
+
+
+def _load(
+    stevedore: Any, names: list[str], targets: dict[str, str], blocked: frozenset[str]
+) -> Iterator[FoundPlugin]:
+    """Import the entry points `names` with stevedore; blocked ones are only recorded."""
     failures: dict[str, FoundPlugin] = {}
 
     def record_failure(_manager: object, entry_point: object, exc: BaseException) -> None:
         name = getattr(entry_point, "name", "?")
         target = getattr(entry_point, "value", "?")
-        failures[name] = FoundPlugin(name, target, error=f"{type(exc).__name__}: {exc}")
+        if target == targets.get(name):
+            failures[name] = FoundPlugin(name, target, error=f"{type(exc).__name__}: {exc}")
 
-    # A manager that loads nothing lists the group; a second one imports the allowed names.
-    lister: stevedore.NamedExtensionManager[object] = stevedore.NamedExtensionManager(
-        ENTRY_POINT_GROUP, names=[], on_missing_entrypoints_callback=None
-    )
-    found: dict[str, FoundPlugin] = {}
-    allowed: list[str] = []
-    for entry_point in lister.list_entry_points():
-        if entry_point.name in found or entry_point.name in allowed:
-            continue  # the same distribution seen twice on sys.path
-        if is_blocked(entry_point.name, blocked):
-            found[entry_point.name] = FoundPlugin(entry_point.name, entry_point.value, blocked=True)
-        else:
-            allowed.append(entry_point.name)
-    manager: stevedore.NamedExtensionManager[object] = stevedore.NamedExtensionManager(
-        ENTRY_POINT_GROUP,
-        names=allowed,
-        on_load_failure_callback=record_failure,
-        on_missing_entrypoints_callback=None,
-    )
-    for extension in manager:
-        found[extension.name] = FoundPlugin(
-            extension.name, extension.entry_point_target, plugin=extension.plugin
+    allowed = [name for name in names if not is_blocked(name, blocked)]
+    loaded: dict[str, FoundPlugin] = {}
+    if allowed:
+        manager = stevedore.NamedExtensionManager(
+            ENTRY_POINT_GROUP,
+            names=allowed,
+            on_load_failure_callback=record_failure,
+            on_missing_entrypoints_callback=None,
         )
-    found.update(failures)
+        for extension in manager:
+            # With two distributions providing one name, stevedore imports both: keep the
+            # one that was listed first, as the warning above says.
+            if extension.entry_point_target == targets[extension.name]:
+                loaded.setdefault(
+                    extension.name,
+                    FoundPlugin(extension.name, extension.entry_point_target, extension.plugin),
+                )
+    for name in names:
+        if name in allowed:
+            yield (
+                failures.get(name)
+                or loaded.get(name)
+                or FoundPlugin(name, targets[name], error="not importable")
+            )
+        else:
+            yield FoundPlugin(name, targets[name], blocked=True)
 
-    for name, module in BUILTIN_PLUGINS.items():
-        if name in found:
-            continue
-        if is_blocked(name, blocked):
-            found[name] = FoundPlugin(name, module, blocked=True)
-            continue
-        try:
-            found[name] = FoundPlugin(name, module, plugin=_import_builtin(module))
-        except Exception as exc:  # noqa: BLE001 - a broken plugin must not break the others
-            found[name] = FoundPlugin(name, module, error=f"{type(exc).__name__}: {exc}")
 
-    return sorted(found.values(), key=lambda p: (p.name not in BUILTIN_PLUGINS, p.name))
+def _load_builtin_from_table(name: str, module: str, blocked: frozenset[str]) -> FoundPlugin:
+    if is_blocked(name, blocked):
+        return FoundPlugin(name, module, blocked=True)
+    try:
+        return FoundPlugin(name, module, plugin=_import_builtin(module))
+    except Exception as exc:  # noqa: BLE001 - a broken plugin must not break the others
+        return FoundPlugin(name, module, error=f"{type(exc).__name__}: {exc}")
 
 
 def _import_builtin(module: str) -> object:

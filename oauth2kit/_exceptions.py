@@ -22,6 +22,7 @@ __all__ = [
     "EndpointError",
     "ExpiredAccessToken",
     "ExpiredToken",
+    "ExportNotAvailable",
     "InteractionRequired",
     "IntrospectionError",
     "InvalidAcrValuesParam",
@@ -116,7 +117,10 @@ class PluginError(OAuth2KitError):
 
 
 class InvalidPlugin(PluginError):
-    """A plugin could not be imported, or its hook implementations do not match the specs."""
+    """A plugin's hook implementations do not match the specs (an unknown hook, say).
+
+    A plugin that cannot be imported is recorded with the exception its import raised.
+    """
 
 
 class RegistryConflict(PluginError, ValueError):
@@ -160,7 +164,27 @@ class PluginDisabled(PluginNotAvailable):
     def __init__(self, registry: str, name: str, plugins: tuple[str, ...]) -> None:
         names = ", ".join(repr(p) for p in plugins)
         super().__init__(registry, name, f"it comes from plugin {names}, which is disabled")
+        self.args = (f"{registry} entry {name!r} comes from plugin {names}, which is disabled",)
         self.plugins = plugins
+
+
+class ExportNotAvailable(PluginNotAvailable, AttributeError):  # type: ignore[misc] # both have `name`, a str here
+    """``oauth2kit.<name>`` is provided by a plugin that is disabled, failed or missing.
+
+    Also an `AttributeError`, so that ``hasattr()`` and ``getattr(oauth2kit, name, None)``
+    work as for any module attribute.
+
+    Attributes:
+        plugin: the plugin that provides the name.
+    """
+
+    def __init__(self, name: str, plugin: str, status: str | None) -> None:
+        state = {"blocked": "disabled", "failed": "failed to load"}.get(
+            status or "", "not installed"
+        )
+        super().__init__("extensions", name)
+        self.args = (f"oauth2kit.{name} comes from plugin {plugin!r}, which is {state}",)
+        self.plugin = plugin
 
 
 class UnknownGrantType(PluginNotAvailable, ValueError):

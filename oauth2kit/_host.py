@@ -13,7 +13,8 @@ import pluggy
 from oauth2kit import hookspecs
 from oauth2kit._discovery import discover, distribution_of
 from oauth2kit._exceptions import InvalidPlugin, PluginError, UnknownGrantType
-from oauth2kit._registry import Registry, block_patterns, is_blocked
+from oauth2kit._params import check_type
+from oauth2kit._registry import Registry, block_patterns, is_blocked, names_from_text
 
 if TYPE_CHECKING:
     from collections.abc import Iterable
@@ -92,8 +93,7 @@ class _PluginManager(pluggy.PluginManager):
 
 
 def _env_blocked() -> frozenset[str]:
-    raw = os.environ.get(DISABLE_ENV_VAR, "")
-    return frozenset(part.strip() for part in raw.replace(" ", ",").split(",") if part.strip())
+    return frozenset(names_from_text(os.environ.get(DISABLE_ENV_VAR, "")))
 
 
 @final
@@ -104,8 +104,8 @@ class PluginHost:
 
     Args:
         disable: plugin names (or shell-style globs) to block; merged with the names in the
-            ``OAUTH2KIT_DISABLE_PLUGINS`` environment variable. Blocked plugins are not even
-            imported.
+            ``OAUTH2KIT_DISABLE_PLUGINS`` environment variable. Discovery does not import
+            blocked plugins.
         load_entry_points: discover plugins from entry points and the built-in table. With
             False the host starts empty and takes plugins only from `register`.
     """
@@ -125,14 +125,19 @@ class PluginHost:
         self._records: dict[str, PluginInfo] = {}
         self._hook_views: dict[frozenset[str], _HookView] = {}
         if load_entry_points:
-            with self._lock:
-                for found in discover(self.disabled):
-                    if found.blocked:
-                        self._records[found.name] = PluginInfo(found.name, found.target, "blocked")
-                    elif found.plugin is None:
-                        self._fail(found.name, found.target, found.error or "not importable")
-                    else:
-                        self._add(found.plugin, found.name, found.target)
+            self._load_entry_points()
+
+    def _load_entry_points(self) -> None:
+        with self._lock:
+            # discover() is a generator: each built-in is registered before it imports the
+            # third-party plugins, which may then use what the built-ins provide.
+            for found in discover(self.disabled):
+                if found.blocked:
+                    self._records[found.name] = PluginInfo(found.name, found.target, "blocked")
+                elif found.plugin is None:
+                    self._fail(found.name, found.target, found.error or "not importable")
+                else:
+                    self._add(found.plugin, found.name, found.target)
 
     # --- registering ----------------------------------------------------------------------
 
@@ -147,7 +152,14 @@ class PluginHost:
             The plugin's record; its status is ``failed`` (with the error) if the plugin did
             not validate, or ``blocked`` if its name is disabled in this host.
         """
-        name = name or getattr(plugin, "__name__", None) or type(plugin).__name__
+        if plugin is None:
+            msg = "register() needs a plugin: a module, class or instance, not None"
+            raise PluginError(msg)
+        if name is None:
+            name = getattr(plugin, "__name__", None) or type(plugin).__name__
+        if not isinstance(name, str) or not name:
+            msg = f"a plugin name must be a non-empty str, got {name!r}"
+            raise PluginError(msg)
         module = getattr(plugin, "__module__", None) or getattr(plugin, "__name__", name)
         with self._lock:
             if name in self._records and self._records[name].status == "loaded":
@@ -161,8 +173,15 @@ class PluginHost:
             return self._records[name]
 
     def unregister(self, name: str) -> None:
-        """Remove plugin `name`, its hook implementations and its registry entries."""
+        """Remove plugin `name`, its hook implementations and its registry entries.
+
+        Raises:
+            PluginError: if no plugin of that name was registered or recorded.
+        """
         with self._lock:
+            if name not in self._records:
+                msg = f"no plugin named {name!r} is registered"
+                raise PluginError(msg)
             self._remove(name)
             self._records.pop(name, None)
             self._hook_views.clear()
@@ -177,6 +196,7 @@ class PluginHost:
 
     def _add(self, plugin: object, name: str, module: str) -> None:
         try:
+            hash(plugin)  # pluggy keeps plugins in sets (for per-client blocking)
             self._pm.register(plugin, name=name)
         except Exception as exc:  # noqa: BLE001 - pluggy raises ValueError or PluginValidationError
             self._fail(name, module, f"{type(exc).__name__}: {exc}")
@@ -234,8 +254,12 @@ class PluginHost:
 
     def is_loaded(self, name: str) -> bool:
         """Tell whether plugin `name` is registered and working."""
+        return self.status(name) == "loaded"
+
+    def status(self, name: str) -> PluginStatus | None:
+        """Plugin `name`'s status (``loaded``, ``blocked``, ``failed``), or None if unknown."""
         record = self._records.get(name)
-        return record is not None and record.status == "loaded"
+        return None if record is None else record.status
 
     def plugins(self) -> list[PluginInfo]:
         """Every plugin the host has seen, with its status, hooks and registry entries."""
@@ -288,23 +312,36 @@ class _HookView:
 
 
 _default_host: PluginHost | None = None
-_default_lock = threading.Lock()
+# Reentrant: a plugin imported during discovery may ask for the host (see default_host).
+_default_lock = threading.RLock()
+_discovering: PluginHost | None = None
 
 
 def default_host() -> PluginHost:
     """The process-wide plugin host, created (and plugins discovered) on first use."""
-    global _default_host  # noqa: PLW0603 - the one process-wide host
+    global _default_host, _discovering  # noqa: PLW0603 - the one process-wide host
     host = _default_host
-    if host is None:
-        with _default_lock:
-            if _default_host is None:
-                _default_host = PluginHost()
-            host = _default_host
-    return host
+    if host is not None:
+        return host
+    with _default_lock:
+        if _default_host is not None:
+            return _default_host
+        if _discovering is not None:
+            # Only the discovering thread gets here (others wait for the lock): a plugin it
+            # is importing wants a name that a plugin registered before it provides.
+            return _discovering
+        host = _discovering = PluginHost(load_entry_points=False)
+        try:
+            host._load_entry_points()  # noqa: SLF001 - this module's own class
+        finally:
+            _discovering = None
+        _default_host = host
+        return host
 
 
 def set_default_host(host: PluginHost | None) -> None:
     """Replace the process-wide host (None: rediscover on next use). Mostly for tests."""
     global _default_host  # noqa: PLW0603 - the one process-wide host
+    check_type("the default host", host, PluginHost)
     with _default_lock:
         _default_host = host

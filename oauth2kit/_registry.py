@@ -10,6 +10,7 @@ from typing import TYPE_CHECKING, Generic, TypeVar, final
 from oauth2kit._exceptions import (
     InvalidParam,
     PluginDisabled,
+    PluginError,
     PluginNotAvailable,
     RegistryConflict,
 )
@@ -17,7 +18,7 @@ from oauth2kit._exceptions import (
 if TYPE_CHECKING:
     from collections.abc import Callable, Iterator
 
-__all__ = ["Registry", "RegistryEntry", "block_patterns", "is_blocked"]
+__all__ = ["Registry", "RegistryEntry", "block_patterns", "is_blocked", "names_from_text"]
 
 T = TypeVar("T")
 
@@ -27,11 +28,16 @@ def block_patterns(names: object, argument: str) -> frozenset[str]:
     if not isinstance(names, str | Iterable):
         msg = f"{argument} takes plugin names (or globs), got {type(names).__name__}"
         raise InvalidParam(msg)
-    patterns = frozenset([names] if isinstance(names, str) else names)
-    if not all(isinstance(name, str) and name for name in patterns):
+    items = [names] if isinstance(names, str) else list(names)
+    if not all(isinstance(name, str) and name for name in items):
         msg = f"{argument} takes plugin names (or globs) as non-empty strs, got {names!r}"
         raise InvalidParam(msg)
-    return patterns
+    return frozenset(items)
+
+
+def names_from_text(text: str) -> list[str]:
+    """Plugin names from text separated by commas or spaces (an environment variable)."""
+    return [part for part in text.replace(" ", ",").split(",") if part]
 
 
 def is_blocked(plugin: str, patterns: Iterable[str]) -> bool:
@@ -114,7 +120,7 @@ class Registry(Generic[T]):
         """
         if self._plugin is None:
             msg = "add() is for plugins: call it on the registry passed to a registration hook"
-            raise TypeError(msg)
+            raise PluginError(msg)
         key = self._key(name)
         with self._lock:
             existing = self._entries.get(key, [])

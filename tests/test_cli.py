@@ -39,6 +39,13 @@ def test_table_listing_and_disable_flag() -> None:
     assert "client_auth_methods: client_secret_basic" in text
 
 
+def test_disable_takes_comma_separated_names_like_the_environment_variable() -> None:
+    text = run("plugins", "--disable", "auth.none,grant.refresh_token")
+    assert "auth.none  [blocked]" in text
+    assert "grant.refresh_token  [blocked]" in text
+    assert "grant.client_credentials  [loaded]" in text
+
+
 def test_console_script_is_installed() -> None:
     command = shutil.which("oauth2kit", path=str(__import__("pathlib").Path(sys.executable).parent))
     assert command is not None, "pip install -e . installs the oauth2kit command"

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import logging
 import sys
 import threading
@@ -11,16 +12,21 @@ from typing import Any
 import pytest
 import responses
 
+import oauth2kit
 from oauth2kit import (
     BearerToken,
+    ExportNotAvailable,
+    InvalidParam,
     OAuth2Client,
     PluginDisabled,
+    PluginError,
     PluginHost,
     PluginNotAvailable,
     RegistryConflict,
     UnknownGrantType,
     default_host,
     hookimpl,
+    set_default_host,
 )
 from oauth2kit._builtins import BUILTIN_PLUGINS
 
@@ -293,3 +299,67 @@ def test_disable_takes_one_name_as_a_str() -> None:
     host = PluginHost(disable="grant.client_credentials", load_entry_points=False)
     assert "grant.client_credentials" in host.disabled
     assert "g" not in host.disabled
+
+
+def test_an_unhashable_plugin_is_set_aside_not_a_trap_for_blocking_clients() -> None:
+    @dataclasses.dataclass  # eq=True without frozen: instances are unhashable
+    class Unhashable:
+        @hookimpl
+        def oauth2kit_prepare_request(self, call: Any, request: Any) -> None:
+            raise AssertionError
+
+    host = PluginHost()
+    info = host.register(Unhashable(), name="unhashable")
+    assert info.status == "failed"
+    assert "unhashable" in (info.error or "")
+    OAuth2Client(TOKEN_ENDPOINT, client_id="c", plugins=host, disable_plugins=["x.*"])
+
+
+@pytest.mark.parametrize(
+    ("plugin", "name", "message"),
+    [(None, "p", "not None"), (types.ModuleType("m"), "", "non-empty str")],
+)
+def test_register_refuses_what_it_cannot_record(plugin: Any, name: str, message: str) -> None:
+    with pytest.raises(PluginError, match=message):
+        PluginHost(load_entry_points=False).register(plugin, name=name)
+
+
+def test_unregistering_an_unknown_plugin_says_so(empty_host: PluginHost) -> None:
+    with pytest.raises(PluginError, match="no plugin named 'nope'"):
+        empty_host.unregister("nope")
+
+
+def test_registries_are_filled_from_registration_hooks_only(empty_host: PluginHost) -> None:
+    with pytest.raises(PluginError, match="add\\(\\) is for plugins"):
+        empty_host.grant_types.add("x", EchoGrant())
+
+
+@pytest.mark.parametrize("disable", [None, 5, [["a"]], [""]])
+def test_bad_disable_arguments(disable: Any) -> None:
+    with pytest.raises(InvalidParam, match="disable takes plugin names"):
+        PluginHost(disable=disable, load_entry_points=False)
+
+
+def test_set_default_host_takes_a_host(fresh_default_host: None) -> None:
+    with pytest.raises(InvalidParam, match="must be a PluginHost, got str"):
+        set_default_host("x")  # type: ignore[arg-type]
+
+
+def test_underscore_names_never_start_discovery(fresh_default_host: None) -> None:
+    import oauth2kit._host
+
+    assert not hasattr(oauth2kit, "__wrapped__")
+    assert oauth2kit._host._default_host is None
+
+
+def test_dir_lists_every_public_name() -> None:
+    assert set(oauth2kit.__all__) <= set(dir(oauth2kit))
+
+
+def test_a_blocked_built_in_name_says_which_plugin(fresh_default_host: None) -> None:
+    set_default_host(PluginHost(disable=["auth.none"]))
+    assert not hasattr(oauth2kit, "PublicApp")
+    with pytest.raises(
+        ExportNotAvailable, match=r"comes from plugin 'auth\.none', which is disabled"
+    ):
+        _ = oauth2kit.PublicApp

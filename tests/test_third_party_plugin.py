@@ -93,27 +93,34 @@ def test_switched_off_by_name_per_client_and_per_host(
         vendor_client(auth_server, plugins=host).grant("magic_word", magic_word="please")
 
 
-def test_a_broken_installed_plugin_is_set_aside(tmp_path: Path) -> None:
-    # A real (if tiny) installed distribution whose plugin module fails to import, put on
-    # sys.path of a child process: discovery must record it and keep every other plugin.
-    dist_info = tmp_path / "oauth2kit_broken-0.1.dist-info"
-    dist_info.mkdir()
+def install(site: Path, distribution: str, entry_points: str, module: str, source: str) -> None:
+    """Put a real (if tiny) installed distribution with one plugin module in `site`."""
+    dist_info = site / f"{distribution.replace('-', '_')}-0.1.dist-info"
+    dist_info.mkdir(parents=True)
     (dist_info / "METADATA").write_text(
-        "Metadata-Version: 2.1\nName: oauth2kit-broken\nVersion: 0.1\n"
+        f"Metadata-Version: 2.1\nName: {distribution}\nVersion: 0.1\n"
     )
-    (dist_info / "entry_points.txt").write_text(
-        "[oauth2kit.plugins]\nbroken.import = oauth2kit_broken_plugin\n"
+    (dist_info / "entry_points.txt").write_text(f"[oauth2kit.plugins]\n{entry_points}\n")
+    (site / f"{module}.py").write_text(textwrap.dedent(source))
+
+
+def run_with(sites: list[Path], *args: str) -> subprocess.CompletedProcess[str]:
+    """Run a child Python with `sites` first on its path (a hang fails after 60 s)."""
+    env = {**os.environ, "PYTHONPATH": os.pathsep.join([*map(str, sites), *sys.path])}
+    return subprocess.run(
+        [sys.executable, *args], capture_output=True, text=True, check=True, env=env, timeout=60
     )
-    (tmp_path / "oauth2kit_broken_plugin.py").write_text(
-        textwrap.dedent("""
-            raise ImportError("this plugin needs a library that is not installed")
-        """)
-    )
-    env = {**os.environ, "PYTHONPATH": os.pathsep.join([str(tmp_path), *sys.path])}
-    result = subprocess.run(
-        [sys.executable, "-m", "oauth2kit", "plugins", "--json"],
-        capture_output=True, text=True, check=True, env=env,
+
+
+def test_a_broken_installed_plugin_is_set_aside(tmp_path: Path) -> None:
+    # A plugin module that fails to import, in a child process: discovery must record it
+    # and keep every other plugin.
+    install(
+        tmp_path, "oauth2kit-broken", "broken.import = oauth2kit_broken_plugin",
+        "oauth2kit_broken_plugin",
+        'raise ImportError("this plugin needs a library that is not installed")',
     )  # fmt: skip
+    result = run_with([tmp_path], "-m", "oauth2kit", "plugins", "--json")
     listing = {entry["name"]: entry for entry in json.loads(result.stdout)}
     assert listing["broken.import"]["status"] == "failed"
     assert "needs a library" in listing["broken.import"]["error"]
@@ -121,6 +128,42 @@ def test_a_broken_installed_plugin_is_set_aside(tmp_path: Path) -> None:
     assert listing[PLUGIN]["status"] == "loaded"
     assert listing["grant.client_credentials"]["status"] == "loaded"
     assert "set aside" in result.stderr
+
+
+def test_a_plugin_may_subclass_a_built_in_handler_at_import_time(tmp_path: Path) -> None:
+    # `from oauth2kit import OAuth2ClientCredentialsAuth` while discovery imports this very
+    # plugin: the built-ins are registered by then, and the host is not asked for twice.
+    install(
+        tmp_path, "oauth2kit-acme", "vendor.acme = oauth2kit_acme_plugin", "oauth2kit_acme_plugin",
+        """
+        from oauth2kit import OAuth2ClientCredentialsAuth, hookimpl
+
+        class AcmeAuth(OAuth2ClientCredentialsAuth):
+            pass
+
+        @hookimpl
+        def oauth2kit_register_extensions(registry):
+            registry.add("AcmeAuth", AcmeAuth)
+        """,
+    )  # fmt: skip
+    code = (
+        "import oauth2kit\n"
+        "oauth2kit.OAuth2Client('https://as.example/token', auth=('c', 's'))\n"
+        "print(oauth2kit.AcmeAuth.__mro__[1].__name__)"
+    )
+    assert run_with([tmp_path], "-c", code).stdout.strip() == "OAuth2ClientCredentialsAuth"
+
+
+def test_two_distributions_with_one_plugin_name_are_reported(tmp_path: Path) -> None:
+    for n in (1, 2):
+        install(
+            tmp_path / f"site{n}", f"oauth2kit-twin{n}", f"twin.plugin = oauth2kit_twin{n}",
+            f"oauth2kit_twin{n}", "",
+        )  # fmt: skip
+    result = run_with([tmp_path / "site1", tmp_path / "site2"], "-m", "oauth2kit", "plugins")
+    assert "two installed distributions provide oauth2kit plugin 'twin.plugin'" in result.stderr
+    assert "oauth2kit_twin1 is used, oauth2kit_twin2 is not" in result.stderr
+    assert "twin.plugin  [loaded]  oauth2kit_twin1" in result.stdout
 
 
 def test_custom_grant_registered_at_run_time_works_against_the_real_server(
