@@ -142,9 +142,9 @@ def __getattr__(name: str) -> Any:
         msg = f"module 'oauth2kit' has no attribute {name!r}"
         raise AttributeError(msg)
     else:
-        from oauth2kit._host import default_host  # noqa: PLC0415 - plugins load on first use
+        from oauth2kit._host import exporting_host  # noqa: PLC0415 - plugins load on first use
 
-        host = default_host()
+        host = exporting_host()
         # Not cached: the current default host decides, so blocking a plugin takes effect.
         if name in host.extensions:
             return host.extensions.get(name)

@@ -37,7 +37,8 @@ def _format_table(plugins: list[PluginInfo]) -> str:
             origin += f" {info.version}"
         lines.append(f"{info.name}  [{info.status}]  {info.module}  ({origin})")
         if info.error:
-            lines.append(f"    error: {info.error}")
+            error = info.error.replace("\n", "\n           ")  # keep the layout of long errors
+            lines.append(f"    error: {error}")
         if info.hooks:
             lines.append(f"    hooks: {', '.join(info.hooks)}")
         lines.extend(

@@ -266,12 +266,24 @@ class OAuth2Client:
             private_key=private_key,
             method=token_endpoint_auth_method,
         )
-        self._hooks.oauth2kit_configure_client(client=self)
+        self._hook("oauth2kit_configure_client", client=self)
 
-    @property
-    def _hooks(self) -> Any:
-        # Asked of the host each time: a plugin registered later must take part at once.
-        return self.plugins.hooks(self.disabled_plugins)
+    def _hook(self, name: str, **kwargs: Any) -> Any:
+        """Call hook `name` for this client's plugins.
+
+        The callers are asked of the host each time, so that a plugin registered later
+        takes part at once. Hooks must raise oauth2kit errors; anything else a plugin lets
+        escape (a KeyError, say) becomes a `PluginError` naming the hook, with the original
+        as its cause, so that callers can rely on catching `OAuth2KitError`.
+        """
+        caller = getattr(self.plugins.hooks(self.disabled_plugins), name)
+        try:
+            return caller(**kwargs)
+        except OAuth2KitError:
+            raise
+        except Exception as exc:
+            msg = f"a plugin's {name} hook raised {type(exc).__name__}"
+            raise PluginError(msg) from exc
 
     # --- construction helpers -------------------------------------------------------------
 
@@ -447,7 +459,7 @@ class OAuth2Client:
         if not isinstance(token, BearerToken):
             msg = f"the token response was parsed into a {type(token).__name__}, not a token"
             raise InvalidTokenResponse(call.last_response(), self, msg)
-        self._hooks.oauth2kit_token_obtained(call=call, token=token)
+        self._hook("oauth2kit_token_obtained", call=call, token=token)
         return token
 
     def _dpop_key(self, dpop: bool | None, dpop_key: Any) -> Any:
@@ -634,7 +646,7 @@ class OAuth2Client:
                 params=dict(extra.get("params") or {}),
                 auth=call.auth,
             )
-            self._hooks.oauth2kit_prepare_request(call=call, request=request)
+            self._hook("oauth2kit_prepare_request", call=call, request=request)
             # Read after the hooks, which may have changed them (a client certificate, ...).
             transport = {
                 k: v for k, v in call.requests_kwargs.items() if k not in {"headers", "params"}
@@ -660,9 +672,9 @@ class OAuth2Client:
             logger.debug(
                 "%s %s (%s) -> %s", call.method, call.url, call.grant or "-", raw.status_code
             )
-            self._hooks.oauth2kit_fixup_response(call=call, response=response)
+            self._hook("oauth2kit_fixup_response", call=call, response=response)
             delay = (
-                _checked_delay(self._hooks.oauth2kit_retry_request(call=call, response=response))
+                _checked_delay(self._hook("oauth2kit_retry_request", call=call, response=response))
                 if call.attempt < MAX_ATTEMPTS
                 else None
             )
@@ -672,12 +684,12 @@ class OAuth2Client:
             call.attempt += 1
 
         if response.ok:
-            result = self._hooks.oauth2kit_parse_response(call=call, response=response)
+            result = self._hook("oauth2kit_parse_response", call=call, response=response)
             if result is None:
                 msg = f"no plugin parses responses from {call.endpoint} ({response.describe()})"
                 raise OAuth2Error(raw, self, msg)
             return result
-        error = self._hooks.oauth2kit_parse_error(call=call, response=response)
+        error = self._hook("oauth2kit_parse_error", call=call, response=response)
         if error is None:
             error = OAuth2Error(raw, self, f"{call.endpoint} answered {response.describe()}")
         elif not isinstance(error, BaseException):

@@ -22,7 +22,14 @@ if TYPE_CHECKING:
     from oauth2kit._tokens import BearerToken
     from oauth2kit.hookspecs import ClientAuthFactory, DPoPKeyGenerator, GrantType
 
-__all__ = ["DISABLE_ENV_VAR", "PluginHost", "PluginInfo", "default_host", "set_default_host"]
+__all__ = [
+    "DISABLE_ENV_VAR",
+    "PluginHost",
+    "PluginInfo",
+    "default_host",
+    "exporting_host",
+    "set_default_host",
+]
 
 logger = logging.getLogger("oauth2kit.plugins")
 
@@ -92,6 +99,13 @@ class _PluginManager(pluggy.PluginManager):
         return super().parse_hookimpl_opts(plugin, name)
 
 
+def _kernel_names() -> frozenset[str]:
+    """The names the package root defines itself, which no plugin may shadow."""
+    import oauth2kit  # noqa: PLC0415 - the package root, imported by now
+
+    return frozenset(oauth2kit.__all__) - frozenset(oauth2kit._PLUGIN_EXPORTS)  # noqa: SLF001
+
+
 def _env_blocked() -> frozenset[str]:
     return frozenset(names_from_text(os.environ.get(DISABLE_ENV_VAR, "")))
 
@@ -121,23 +135,29 @@ class PluginHost:
         self.client_auth_methods: Registry[ClientAuthFactory] = Registry("client_auth_methods")
         self.token_types: Registry[type[BearerToken]] = Registry("token_types", casefold=True)
         self.dpop_key_generators: Registry[DPoPKeyGenerator] = Registry("dpop_key_generators")
-        self.extensions: Registry[object] = Registry("extensions")
+        self.extensions: Registry[object] = Registry("extensions", reserved=_kernel_names())
         self._records: dict[str, PluginInfo] = {}
         self._hook_views: dict[frozenset[str], _HookView] = {}
         if load_entry_points:
             self._load_entry_points()
 
     def _load_entry_points(self) -> None:
-        with self._lock:
-            # discover() is a generator: each built-in is registered before it imports the
-            # third-party plugins, which may then use what the built-ins provide.
-            for found in discover(self.disabled):
-                if found.blocked:
-                    self._records[found.name] = PluginInfo(found.name, found.target, "blocked")
-                elif found.plugin is None:
-                    self._fail(found.name, found.target, found.error or "not importable")
-                else:
-                    self._add(found.plugin, found.name, found.target)
+        previous = getattr(_local, "discovering", None)
+        _local.discovering = self
+        try:
+            with self._lock:
+                # discover() is a generator: the built-ins are registered before it imports
+                # the third-party plugins, which may then use what the built-ins provide.
+                for found in discover(self.disabled):
+                    if found.blocked:
+                        record = PluginInfo(found.name, found.target, "blocked")
+                        self._records[found.name] = record
+                    elif found.plugin is None:
+                        self._fail(found.name, found.target, found.error or "not importable")
+                    else:
+                        self._add(found.plugin, found.name, found.target)
+        finally:
+            _local.discovering = previous
 
     # --- registering ----------------------------------------------------------------------
 
@@ -309,6 +329,21 @@ class _HookView:
             ]
             caller = self._callers[name] = self._pm.subset_hook_caller(name, removed)
         return caller
+
+
+# Per thread: the host whose discovery is importing plugins right now, if any.
+_local = threading.local()
+
+
+def exporting_host() -> PluginHost:
+    """The host in which ``oauth2kit.<name>`` looks up the names that plugins provide.
+
+    The default host, except while this thread discovers plugins for a host: a plugin
+    module imported then (``from oauth2kit import OAuth2ClientCredentialsAuth``, to
+    subclass it) gets the name from that host, and never starts a second discovery.
+    """
+    discovering: PluginHost | None = getattr(_local, "discovering", None)
+    return discovering if discovering is not None else default_host()
 
 
 _default_host: PluginHost | None = None

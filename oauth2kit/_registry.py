@@ -73,9 +73,10 @@ class Registry(Generic[T]):
         kind: the registry's name, used in error messages (``grant_types``, ...).
         casefold: compare names case-insensitively (token types: ``bearer`` is ``Bearer``).
         missing: the exception class raised for a name nobody registered.
+        reserved: names no plugin may register (the package root's own, for extensions).
     """
 
-    __slots__ = ("_casefold", "_entries", "_lock", "_missing", "_plugin", "kind")
+    __slots__ = ("_casefold", "_entries", "_lock", "_missing", "_plugin", "_reserved", "kind")
 
     def __init__(
         self,
@@ -83,10 +84,12 @@ class Registry(Generic[T]):
         *,
         casefold: bool = False,
         missing: Callable[[str, str], PluginNotAvailable] = PluginNotAvailable,
+        reserved: frozenset[str] = frozenset(),
     ) -> None:
         self.kind = kind
         self._casefold = casefold
         self._missing = missing
+        self._reserved = reserved
         # name -> entries, newest first. Lists are replaced, never mutated, so readers need
         # no lock; writers take it.
         self._entries: dict[str, list[RegistryEntry[T]]] = {}
@@ -99,6 +102,7 @@ class Registry(Generic[T]):
         view.kind = self.kind
         view._casefold = self._casefold
         view._missing = self._missing
+        view._reserved = self._reserved
         view._entries = self._entries
         view._lock = self._lock
         view._plugin = plugin
@@ -120,6 +124,10 @@ class Registry(Generic[T]):
         """
         if self._plugin is None:
             msg = "add() is for plugins: call it on the registry passed to a registration hook"
+            raise PluginError(msg)
+        if name in self._reserved:
+            msg = f"plugin {self._plugin!r} cannot register {self.kind} entry {name!r}:"
+            msg += " oauth2kit defines that name itself"
             raise PluginError(msg)
         key = self._key(name)
         with self._lock:

@@ -663,3 +663,23 @@ def test_a_client_id_parameter_that_contradicts_client_authentication_is_refused
     assert sent_form().count("client_id=") == 1
     with pytest.raises(InvalidParam, match="already has client_id with another value"):
         client().client_credentials(client_id="someone-else")
+
+
+@responses.activate
+def test_a_stray_exception_from_a_plugin_hook_becomes_a_plugin_error() -> None:
+    responses.post(TOKEN_ENDPOINT, json={"access_token": "t"})
+
+    class Buggy:
+        @hookimpl
+        def oauth2kit_prepare_request(self, call: EndpointCall, request: requests.Request) -> None:
+            empty: dict[str, str] = {}
+            _ = empty["missing"]
+
+    host = PluginHost()
+    host.register(Buggy(), name="buggy")
+    c = OAuth2Client(TOKEN_ENDPOINT, client_id="c", client_secret="s", plugins=host)
+    with pytest.raises(
+        PluginError, match="oauth2kit_prepare_request hook raised KeyError"
+    ) as caught:
+        c.client_credentials()
+    assert isinstance(caught.value.__cause__, KeyError)

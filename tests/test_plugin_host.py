@@ -278,7 +278,7 @@ def test_plugin_registered_after_a_client_takes_part_in_its_hooks() -> None:
     )
     plain = OAuth2Client(TOKEN_ENDPOINT, client_id="plain", plugins=host)
     for client in (filtered, plain):  # build and cache the hook callers first
-        client._hooks.oauth2kit_prepare_request(
+        client.plugins.hooks(client.disabled_plugins).oauth2kit_prepare_request(
             call=types.SimpleNamespace(client=client), request=None
         )
     host.register(
@@ -289,7 +289,7 @@ def test_plugin_registered_after_a_client_takes_part_in_its_hooks() -> None:
         name="x.blocked",
     )
     for client in (filtered, plain):
-        client._hooks.oauth2kit_prepare_request(
+        client.plugins.hooks(client.disabled_plugins).oauth2kit_prepare_request(
             call=types.SimpleNamespace(client=client), request=None
         )
     assert seen == ["filtered", "plain", "plain"]
@@ -363,3 +363,15 @@ def test_a_blocked_built_in_name_says_which_plugin(fresh_default_host: None) -> 
         ExportNotAvailable, match=r"comes from plugin 'auth\.none', which is disabled"
     ):
         _ = oauth2kit.PublicApp
+
+
+def test_an_extension_may_not_shadow_a_name_of_the_package(empty_host: PluginHost) -> None:
+    def oauth2kit_register_extensions(registry: Any) -> None:
+        registry.add("BearerToken", object())
+
+    info = empty_host.register(
+        make_plugin("shadow", oauth2kit_register_extensions=oauth2kit_register_extensions),
+        name="shadow",
+    )
+    assert info.status == "failed"
+    assert "oauth2kit defines that name itself" in (info.error or "")

@@ -152,6 +152,14 @@ def test_a_plugin_may_subclass_a_built_in_handler_at_import_time(tmp_path: Path)
         "print(oauth2kit.AcmeAuth.__mro__[1].__name__)"
     )
     assert run_with([tmp_path], "-c", code).stdout.strip() == "OAuth2ClientCredentialsAuth"
+    # The same in a host of its own: the name comes from that host, and the default host
+    # is not discovered on the side (with this plugin half imported).
+    code = (
+        "import oauth2kit, oauth2kit._host\n"
+        "host = oauth2kit.PluginHost()\n"
+        "print(host.is_loaded('vendor.acme'), oauth2kit._host._default_host is None)"
+    )
+    assert run_with([tmp_path], "-c", code).stdout.split() == ["True", "True"]
 
 
 def test_two_distributions_with_one_plugin_name_are_reported(tmp_path: Path) -> None:
