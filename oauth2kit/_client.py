@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import logging
 import time
+from collections.abc import Mapping
 from enum import StrEnum
 from typing import TYPE_CHECKING, Any, ClassVar, Self
 
@@ -43,6 +44,7 @@ from oauth2kit._exceptions import (
     UnsupportedClientCredentials,
     UnsupportedTokenType,
     UseDPoPNonce,
+    redact_uri,
 )
 from oauth2kit._exchange import EndpointCall, EndpointResponse
 from oauth2kit._params import check_subclass, check_type, checked_timeout
@@ -204,8 +206,29 @@ class OAuth2Client:
         disable_plugins: Iterable[str] = (),
         **extra_metadata: Any,
     ) -> None:
+        # Settings the later features use are checked now, so that a wrong one fails here.
+        iss_supported = authorization_response_iss_parameter_supported
+        for name, value, kind in (
+            ("testing", testing, bool),
+            ("authorization_response_iss_parameter_supported", iss_supported, bool),
+            ("dpop_bound_access_tokens", dpop_bound_access_tokens, bool),
+            ("redirect_uri", redirect_uri, str),
+            ("id_token_signed_response_alg", id_token_signed_response_alg, str),
+            ("id_token_encrypted_response_alg", id_token_encrypted_response_alg, str),
+            ("code_challenge_method", code_challenge_method, str),
+            ("dpop_alg", dpop_alg, str),
+            ("authorization_server_jwks", authorization_server_jwks, Mapping),
+        ):  # fmt: skip
+            check_type(name, value, kind)
+        if dpop_key_generator is not None and not callable(dpop_key_generator):
+            msg = f"dpop_key_generator must be callable, got {type(dpop_key_generator).__name__}"
+            raise InvalidParam(msg)
+        if not token_endpoint:
+            msg = "a token_endpoint is required"
+            raise InvalidParam(msg)
         self.testing = testing
-        self.token_endpoint = self._checked_endpoint("token_endpoint", token_endpoint)
+        self._checked_endpoint("token_endpoint", token_endpoint)
+        self.token_endpoint: str = token_endpoint
         self.revocation_endpoint = self._checked_endpoint(
             "revocation_endpoint", revocation_endpoint
         )
@@ -375,6 +398,7 @@ class OAuth2Client:
             MissingEndpointUri: if the client has no such endpoint configured.
             InvalidEndpointUri: if it is not an acceptable endpoint URI.
         """
+        check_type("endpoint", endpoint, str)
         uri = getattr(self, endpoint, None) if endpoint in _ENDPOINT_ATTRIBUTES else None
         if uri is None:
             uri = self.extra_metadata.get(endpoint)
@@ -666,11 +690,15 @@ class OAuth2Client:
             except (requests.RequestException, OSError, ValueError) as exc:
                 # OSError: a CA bundle or client certificate file that cannot be read;
                 # ValueError: a URL that urllib3 cannot use (a DNS label over 63 characters).
-                msg = f"{call.method} {call.url} failed: {type(exc).__name__}"
+                msg = f"{call.method} {redact_uri(call.url)} failed: {type(exc).__name__}"
                 raise TransportError(msg, request=getattr(exc, "request", None)) from exc
             response = call.response = EndpointResponse(raw)
             logger.debug(
-                "%s %s (%s) -> %s", call.method, call.url, call.grant or "-", raw.status_code
+                "%s %s (%s) -> %s",
+                call.method,
+                redact_uri(call.url),
+                call.grant or "-",
+                raw.status_code,
             )
             self._hook("oauth2kit_fixup_response", call=call, response=response)
             delay = (
@@ -718,7 +746,7 @@ class OAuth2Client:
         """Show the endpoint and authentication method; secrets stay out."""
         client_id = getattr(self.auth, "client_id", None)
         return (
-            f"{type(self).__name__}(token_endpoint={self.token_endpoint!r},"
+            f"{type(self).__name__}(token_endpoint={redact_uri(self.token_endpoint)!r},"
             f" client_id={client_id!r}, auth={type(self.auth).__name__})"
         )
 

@@ -238,10 +238,11 @@ def redact_uri(uri: str) -> str:
     head, sep, rest = uri.partition("//")
     if not sep:
         head, rest = "", uri
-    authority, slash, path = rest.partition("/")
-    if "@" in authority:
-        authority = "***@" + authority.rpartition("@")[2]
-    return f"{head}{sep}{authority}{slash}{path}"
+    if "@" not in rest:
+        return uri
+    # Up to the last "@": a password may hold "/", "?" or "#" (which makes the URI invalid,
+    # but must not show either). A "@" later in the URI hides a little too much, no more.
+    return f"{head}{sep}***@{rest.rpartition('@')[2]}"
 
 
 class InvalidUri(OAuth2KitError, ValueError):

@@ -4,27 +4,39 @@ from __future__ import annotations
 
 import json
 from collections.abc import Mapping
-from http.cookiejar import CookieJar
 from typing import TYPE_CHECKING, Any, final
 
-from oauth2kit._exceptions import InvalidParam
-from oauth2kit._params import check_type, checked_form, checked_timeout
+from requests.auth import AuthBase
+
+from oauth2kit._exceptions import InvalidParam, redact_uri
+from oauth2kit._params import (
+    check_subclass,
+    check_type,
+    checked_form,
+    checked_requests_kwargs,
+)
+from oauth2kit._tokens import BearerToken
 
 if TYPE_CHECKING:
     import requests
-    import requests.auth
 
     from oauth2kit._client import OAuth2Client
 
 __all__ = ["EndpointCall", "EndpointResponse"]
 
-# The `requests` arguments a caller may pass in ``requests_kwargs``: the kernel sets the
-# method, URL, form data and auth itself, and merges ``headers`` and ``params`` in.
-_COOKIES = (Mapping, CookieJar)
-_TRANSPORT_ARGUMENTS = frozenset(
-    {"allow_redirects", "cert", "cookies", "headers", "params", "proxies", "stream", "timeout",
-     "verify"}
-)  # fmt: skip
+_METHODS = frozenset({"DELETE", "GET", "PATCH", "POST", "PUT"})
+
+
+def _resolved_auth(client: OAuth2Client, auth: object) -> AuthBase | None:
+    """True: the client's authentication; False (or None): none; a handler: that one."""
+    if auth is True:
+        return client.auth
+    if auth is False or auth is None:
+        return None
+    if isinstance(auth, AuthBase):
+        return auth
+    msg = f"auth must be True, False or a requests auth handler, got {type(auth).__name__}"
+    raise InvalidParam(msg)
 
 
 @final
@@ -74,38 +86,24 @@ class EndpointCall:
         method: str = "POST",
         data: dict[str, Any] | None = None,
         grant: str | None = None,
-        auth: requests.auth.AuthBase | bool = True,
+        auth: AuthBase | bool = True,
         options: dict[str, Any] | None = None,
         requests_kwargs: dict[str, Any] | None = None,
     ) -> None:
+        if not (isinstance(method, str) and method in _METHODS):
+            msg = f"method must be one of {', '.join(sorted(_METHODS))}, got {method!r}"
+            raise InvalidParam(msg)
         self.client = client
         self.endpoint = endpoint
         self.url = url
         self.method = method
         self.data: dict[str, Any] = checked_form(data)
         self.grant = grant
-        # True: the client's authentication; False: none; a handler: that one.
-        self.auth: requests.auth.AuthBase | None = (
-            client.auth if auth is True else None if auth is False else auth
-        )
-        self.options: dict[str, Any] = {} if options is None else options
-        check_type("requests_kwargs", requests_kwargs, Mapping)
-        self.requests_kwargs: dict[str, Any] = dict(requests_kwargs or {})
-        if unknown := sorted(self.requests_kwargs.keys() - _TRANSPORT_ARGUMENTS):
-            msg = (
-                f"requests_kwargs: {', '.join(map(repr, unknown))} cannot be passed to requests"
-                f" here; allowed: {', '.join(sorted(_TRANSPORT_ARGUMENTS))}"
-            )
-            raise InvalidParam(msg)
-        for name in ("headers", "params", "proxies"):
-            check_type(f"requests_kwargs[{name!r}]", self.requests_kwargs.get(name), Mapping)
-        check_type("requests_kwargs['cookies']", self.requests_kwargs.get("cookies"), _COOKIES)
-        self.requests_kwargs["timeout"] = checked_timeout(
-            self.requests_kwargs.get("timeout", client.timeout)
-        )
-        # Following a redirect would send the form (secrets, codes, tokens) to wherever the
-        # Location points, unchecked; a 3xx answer is an error response instead.
-        self.requests_kwargs.setdefault("allow_redirects", False)
+        self.auth = _resolved_auth(client, auth)
+        check_type("options", options, Mapping)
+        self.options: dict[str, Any] = {} if options is None else dict(options)
+        check_subclass("options['token_class']", self.options.get("token_class"), BearerToken)
+        self.requests_kwargs = checked_requests_kwargs(requests_kwargs, client.timeout)
         self.attempt = 1
         self.response: EndpointResponse | None = None
 
@@ -123,7 +121,8 @@ class EndpointCall:
     def __repr__(self) -> str:
         # Form fields may hold secrets (client_secret, refresh_token, code): names only.
         return (
-            f"EndpointCall({self.method} {self.endpoint}={self.url!r}, grant={self.grant!r},"
+            f"EndpointCall({self.method} {self.endpoint}={redact_uri(self.url)!r},"
+            f" grant={self.grant!r},"
             f" fields={sorted(self.data)}, attempt={self.attempt})"
         )
 

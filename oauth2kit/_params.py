@@ -3,11 +3,26 @@
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
+from http.cookiejar import CookieJar
 from typing import Any
 
 from oauth2kit._exceptions import InvalidParam, InvalidScopeParam
 
-__all__ = ["check_subclass", "check_type", "checked_form", "checked_timeout", "normalize_scope"]
+__all__ = [
+    "check_subclass",
+    "check_type",
+    "checked_form",
+    "checked_requests_kwargs",
+    "checked_timeout",
+    "normalize_scope",
+]
+
+# The `requests` arguments a caller may pass in ``requests_kwargs``: the kernel sets the
+# method, URL, form data and auth itself, and merges ``headers`` and ``params`` in.
+_TRANSPORT_ARGUMENTS = frozenset(
+    {"allow_redirects", "cert", "cookies", "headers", "params", "proxies", "stream", "timeout",
+     "verify"}
+)  # fmt: skip
 
 _INF = float("inf")
 
@@ -46,16 +61,74 @@ def checked_form(data: object) -> dict[str, Any]:
     if not isinstance(data, Mapping | None):
         msg = f"form data must be a Mapping, got {type(data).__name__}"
         raise InvalidParam(msg)
-    form: dict[str, Any] = dict(data or {})
+    form: dict[object, Any] = dict(data or {})
     for name, value in form.items():
         items = value if isinstance(value, list | tuple) else (value,)
-        if not isinstance(name, str) or not all(_is_form_value(item) for item in items):
+        if not isinstance(name, str):
+            msg = f"form field names are strs, got {name!r}"
+            raise InvalidParam(msg)
+        if not all(_is_form_value(item) for item in items):
             msg = (
                 f"form field {name!r} has a value of type {type(value).__name__}; a form takes"
                 " strs and numbers, or lists of them"
             )
             raise InvalidParam(msg)
-    return form
+    return {str(name): value for name, value in form.items()}  # all strs, checked above
+
+
+def _str_map(value: object, *, form_values: bool = False) -> bool:
+    """A mapping of strs to strs (or to form values, for query parameters)."""
+    return isinstance(value, Mapping) and all(
+        isinstance(key, str)
+        and (
+            _is_form_value(item)
+            if form_values
+            else isinstance(item, str) and "\r" not in item and "\n" not in item
+        )
+        for key, item in value.items()
+    )
+
+
+def checked_requests_kwargs(kwargs: object, default_timeout: Any) -> dict[str, Any]:
+    """Return the transport arguments `kwargs` for `requests`, checked, with defaults.
+
+    The timeout defaults to `default_timeout`, and redirects are not followed: a redirect
+    would send the form (secrets, codes, tokens) wherever its Location points, unchecked.
+
+    Raises:
+        InvalidParam: for an argument the kernel sets itself or that `requests` lacks, or a
+            value `requests` would choke on.
+    """
+    if not isinstance(kwargs, Mapping | None):
+        msg = f"requests_kwargs must be a Mapping, got {type(kwargs).__name__}"
+        raise InvalidParam(msg)
+    checked: dict[str, Any] = dict(kwargs or {})
+    if unknown := sorted(map(str, checked.keys() - _TRANSPORT_ARGUMENTS)):
+        msg = (
+            f"requests_kwargs: {', '.join(map(repr, unknown))} cannot be passed to requests"
+            f" here; allowed: {', '.join(sorted(_TRANSPORT_ARGUMENTS))}"
+        )
+        raise InvalidParam(msg)
+    cert = checked.get("cert")
+    valid = {
+        "headers": _str_map(checked.get("headers", {})),
+        "proxies": _str_map(checked.get("proxies", {})),
+        "cookies": isinstance(checked.get("cookies"), CookieJar)
+        or _str_map(checked.get("cookies", {})),
+        "params": _str_map(checked.get("params", {}), form_values=True),
+        "cert": cert is None
+        or isinstance(cert, str)
+        or (isinstance(cert, tuple) and len(cert) == 2 and all(isinstance(c, str) for c in cert)),  # noqa: PLR2004
+        "verify": isinstance(checked.get("verify", True), bool | str),
+        "allow_redirects": isinstance(checked.get("allow_redirects", False), bool),
+        "stream": isinstance(checked.get("stream", False), bool),
+    }
+    if bad := sorted(name for name, ok in valid.items() if not ok):
+        msg = f"requests_kwargs: unusable value for {', '.join(map(repr, bad))}"
+        raise InvalidParam(msg)
+    checked["timeout"] = checked_timeout(checked.get("timeout", default_timeout))
+    checked.setdefault("allow_redirects", False)
+    return checked
 
 
 def checked_timeout(timeout: Any) -> Any:

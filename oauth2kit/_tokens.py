@@ -45,7 +45,9 @@ def parse_expires_in(expires_in: object) -> int | None:
         msg = f"expires_in must be a number of seconds, got {type(expires_in).__name__}"
         raise InvalidParam(msg)
     # Compared before any float conversion: a 400-digit int must not overflow.
-    return int(expires_in) if abs(expires_in) < _CENTURY else None
+    if expires_in <= -_CENTURY:
+        return -_CENTURY  # long expired, not "never expires"
+    return int(expires_in) if expires_in < _CENTURY else None
 
 
 class TokenResponse:

@@ -594,9 +594,16 @@ def test_form_values_that_would_be_sent_mangled_are_refused(params: dict[str, An
     ("requests_kwargs", "error", "message"),
     [
         ({"verify": "/nonexistent/ca.pem"}, TransportError, "OSError"),
-        ({"headers": "x"}, InvalidParam, "requests_kwargs\\['headers'\\] must be a Mapping"),
-        ({"params": "abc"}, InvalidParam, "requests_kwargs\\['params'\\]"),
-        ({"cookies": 5}, InvalidParam, "requests_kwargs\\['cookies'\\] must be a Mapping or"),
+        ({"headers": "x"}, InvalidParam, "unusable value for 'headers'"),
+        ({"headers": {5: "x"}}, InvalidParam, "unusable value for 'headers'"),
+        ({"headers": {"X": "a\nb"}}, InvalidParam, "unusable value for 'headers'"),
+        ({"params": "abc"}, InvalidParam, "unusable value for 'params'"),
+        ({"cookies": 5}, InvalidParam, "unusable value for 'cookies'"),
+        ({"cookies": {"a": 5}}, InvalidParam, "unusable value for 'cookies'"),
+        ({"proxies": {"http": 5}}, InvalidParam, "unusable value for 'proxies'"),
+        ({"cert": 5}, InvalidParam, "unusable value for 'cert'"),
+        ({"cert": ("a",)}, InvalidParam, "unusable value for 'cert'"),
+        ({"verify": 1}, InvalidParam, "unusable value for 'verify'"),
     ],
 )  # fmt: skip
 def test_bad_transport_settings(
@@ -683,3 +690,80 @@ def test_a_stray_exception_from_a_plugin_hook_becomes_a_plugin_error() -> None:
     ) as caught:
         c.client_credentials()
     assert isinstance(caught.value.__cause__, KeyError)
+
+
+@pytest.mark.parametrize(
+    ("args", "kwargs", "message"),
+    [
+        ((["x"],), {}, "endpoint must be a str"),
+        (("token_endpoint",), {"method": 5}, "method must be one of"),
+        (("token_endpoint",), {"auth": "x"}, "auth must be True, False or a requests auth handler"),
+        (("token_endpoint",), {"options": "x"}, "options must be a Mapping"),
+        (("token_endpoint",), {"options": {"token_class": str}}, "token_class'\\] must be a BearerToken subclass"),
+    ],
+)  # fmt: skip
+def test_bad_request_endpoint_arguments(
+    args: tuple[Any, ...], kwargs: dict[str, Any], message: str
+) -> None:
+    with pytest.raises(InvalidParam, match=message):
+        client().request_endpoint(*args, **kwargs)
+
+
+@pytest.mark.parametrize(
+    ("kwargs", "message"),
+    [
+        ({"testing": "no"}, "testing must be a bool"),
+        ({"redirect_uri": 5}, "redirect_uri must be a str"),
+        ({"id_token_signed_response_alg": 5}, "id_token_signed_response_alg must be a str"),
+        ({"code_challenge_method": 5}, "code_challenge_method must be a str"),
+        ({"dpop_alg": 5}, "dpop_alg must be a str"),
+        ({"dpop_bound_access_tokens": "no"}, "dpop_bound_access_tokens must be a bool"),
+        ({"authorization_server_jwks": 5}, "authorization_server_jwks must be a Mapping"),
+        ({"dpop_key_generator": 5}, "dpop_key_generator must be callable"),
+        ({"authorization_response_iss_parameter_supported": "no"}, "must be a bool"),
+    ],
+)  # fmt: skip
+def test_settings_for_later_features_are_checked_now(kwargs: dict[str, Any], message: str) -> None:
+    with pytest.raises(InvalidParam, match=message):
+        client(**kwargs)
+
+
+def test_a_token_endpoint_is_required() -> None:
+    with pytest.raises(InvalidParam, match="a token_endpoint is required"):
+        OAuth2Client(None, client_id="c")  # type: ignore[arg-type]
+
+
+@pytest.mark.parametrize(
+    "uri", ["https://user:pa?ss@as.example/token", "https://user:pa/ss@as.example/token"]
+)
+def test_odd_passwords_in_uris_do_not_show(uri: str) -> None:
+    with pytest.raises(InvalidEndpointUri) as caught:
+        OAuth2Client(uri, client_id="c")
+    assert "pa" not in str(caught.value).replace("parsable", "")
+    assert "ss@" not in caught.value.uri
+
+
+def test_with_testing_uri_credentials_stay_out_of_logs_messages_and_repr(
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        port = sock.getsockname()[1]
+    c = OAuth2Client(f"http://u:hunter2@127.0.0.1:{port}/token", auth=("c", "s"), testing=True)
+    assert "hunter2" not in repr(c)
+    with caplog.at_level("DEBUG"), pytest.raises(TransportError) as caught:
+        c.client_credentials()
+    assert "hunter2" not in str(caught.value)
+    assert "hunter2" not in caplog.text
+
+
+@responses.activate
+def test_an_empty_error_code_is_not_an_oauth_error() -> None:
+    responses.post(TOKEN_ENDPOINT, status=400, json={"error": ""})
+    with pytest.raises(InvalidTokenResponse, match=r"not an OAuth 2\.0 error"):
+        client().client_credentials()
+
+
+def test_a_form_field_name_must_be_a_str() -> None:
+    with pytest.raises(InvalidParam, match="form field names are strs"):
+        client().token_request({1: "x"})  # type: ignore[dict-item]

@@ -34,6 +34,7 @@ def test_expires_in_becomes_expires_at_in_whole_seconds() -> None:
         (None, False),
         (float("inf"), False),
         (10**400, False),  # would overflow a float
+        (-(10**10), True),  # long expired, not "never expires"
     ],
 )
 def test_expires_in_forms(value: object, has_expiry: bool) -> None:

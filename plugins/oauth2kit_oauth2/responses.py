@@ -50,7 +50,7 @@ _NOT_AN_ERROR: dict[str, type[OAuth2Error]] = {
 
 
 def _text(value: object) -> str | None:
-    return value if isinstance(value, str) else None
+    return value if isinstance(value, str) and value else None
 
 
 def error_from_response(call: EndpointCall, response: EndpointResponse) -> OAuth2Error:
