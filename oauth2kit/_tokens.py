@@ -50,6 +50,21 @@ def parse_expires_in(expires_in: object) -> int | None:
     return int(expires_in) if expires_in < _CENTURY else None
 
 
+def _expires_at_member(value: object, fields: Mapping[str, Any]) -> datetime | None:
+    """Read a response's non-standard ``expires_at`` member, or leave it out (None).
+
+    Some servers (Strava, for one) send the expiry as epoch seconds beside ``expires_in``.
+    RFC 6749 section 5.1 says to ignore members a client does not know, so it is used only
+    when ``expires_in`` is missing, and only if it is a plausible timestamp.
+    """
+    if "expires_in" in fields or not isinstance(value, int | float) or isinstance(value, bool):
+        return None
+    try:
+        return datetime.fromtimestamp(value, tz=UTC)
+    except (OverflowError, OSError, ValueError):
+        return None
+
+
 class TokenResponse:
     """Marker base class of whatever a token endpoint returns."""
 
@@ -206,7 +221,10 @@ class BearerToken(TokenResponse, requests.auth.AuthBase):
         if "access_token" not in data:
             msg = "the token response has no access_token"
             raise InvalidParam(msg)
-        return cls(**data)
+        fields = dict(data)
+        if "expires_at" in fields:
+            fields["expires_at"] = _expires_at_member(fields.pop("expires_at"), fields)
+        return cls(**fields)
 
     def __str__(self) -> str:
         """The access token, so that a token can be used where a string is expected."""

@@ -19,7 +19,8 @@ def statuses_from_threads(url: str, auth: requests.auth.AuthBase, threads: int =
         with lock:
             statuses.append(status)
 
-    workers = [threading.Thread(target=call) for _ in range(threads)]
+    # Daemons: a thread stuck in a deadlock must fail the test, not hang pytest at exit.
+    workers = [threading.Thread(target=call, daemon=True) for _ in range(threads)]
     for worker in workers:
         worker.start()
     for worker in workers:

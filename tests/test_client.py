@@ -25,6 +25,7 @@ from oauth2kit import (
     InvalidGrant,
     InvalidIssuer,
     InvalidParam,
+    InvalidRequestForClientAuthentication,
     InvalidScopeParam,
     InvalidTokenResponse,
     MissingClientId,
@@ -199,7 +200,9 @@ def test_client_secret_post_does_not_duplicate_client_id() -> None:
 
 def test_client_authentication_refuses_non_form_requests() -> None:
     request = requests.Request("GET", TOKEN_ENDPOINT).prepare()
-    with pytest.raises(Exception, match="POST requests with a form-encoded body"):
+    with pytest.raises(
+        InvalidRequestForClientAuthentication, match="POST requests with a form-encoded body"
+    ):
         ClientSecretPost("c", "s")(request)
     assert isinstance(ClientSecretPost("c", "s"), BaseClientAuthenticationMethod)
 

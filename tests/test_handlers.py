@@ -53,9 +53,15 @@ def prepared() -> requests.PreparedRequest:
 def test_token_kwargs_reach_every_renewal() -> None:
     client = FakeClient()
     auth = OAuth2ClientCredentialsAuth(client, scope="a", audience="x")  # type: ignore[arg-type]
-    auth(prepared())
-    assert auth.token is not None
-    assert (auth.token.scope, auth.token.audience) == ("a", "x")
+    for renewal in (1, 2):
+        auth(prepared())
+        assert auth.token is not None
+        assert (str(auth.token), auth.token.scope, auth.token.audience) == (
+            f"at{renewal}",
+            "a",
+            "x",
+        )
+        auth.forget_token()
 
 
 def test_forget_token_forces_a_new_one() -> None:
@@ -151,7 +157,9 @@ def test_access_token_auth_without_token_cannot_renew() -> None:
 
 def test_access_token_auth_without_refresh_token_uses_token_until_it_expires() -> None:
     auth = OAuth2AccessTokenAuth(FakeClient(), token=BearerToken("at", expires_in=5))  # type: ignore[arg-type]
-    assert auth(prepared()).headers["Authorization"] == "Bearer at"  # within leeway, not expired
+    # Due (within the 20 s leeway), not expired: renewal finds no refresh token, and the
+    # token is sent as it is.
+    assert auth(prepared()).headers["Authorization"] == "Bearer at"
     auth.token = BearerToken("at", expires_in=-1)
     with pytest.raises(ExpiredAccessToken):
         auth(prepared())
@@ -201,5 +209,60 @@ def test_bad_leeway_is_refused(leeway: Any) -> None:
 def test_handler_arguments_are_checked() -> None:
     with pytest.raises(InvalidParam, match="token must be a BearerToken or an access token str"):
         OAuth2AccessTokenAuth(FakeClient(), token=123)  # type: ignore[arg-type]
-    with pytest.raises(InvalidParam, match="refresh token comes from the current token"):
+    with pytest.raises(InvalidParam, match="token_kwargs cannot hold refresh_token"):
         OAuth2AccessTokenAuth(FakeClient(), token="at", refresh_token="zzz")  # type: ignore[arg-type]
+
+
+def test_a_token_passed_in_within_the_leeway_is_renewed_at_once() -> None:
+    client = RefreshingClient()
+    restored = BearerToken("old", expires_in=10, refresh_token="rt")
+    auth = OAuth2AccessTokenAuth(client, token=restored, leeway=20)  # type: ignore[arg-type]
+    assert auth(prepared()).headers["Authorization"] == "Bearer at1"
+    assert client.refreshed_with == ["rt"]
+
+
+def test_forget_token_keeps_the_refresh_token_for_the_next_request() -> None:
+    client = RefreshingClient()
+    token = BearerToken("old", expires_in=3600, refresh_token="rt")
+    auth = OAuth2AccessTokenAuth(client, token=token)  # type: ignore[arg-type]
+    assert auth(prepared()).headers["Authorization"] == "Bearer old"
+    auth.forget_token()
+    assert auth(prepared()).headers["Authorization"] == "Bearer at1"
+    assert client.refreshed_with == ["rt"]
+
+
+def test_setters_and_forget_token_while_threads_send_requests() -> None:
+    # Each setter replaces the handler's state whole: no request may see half a change (a
+    # deadline without its token), whatever the interleaving.
+    auth = OAuth2ClientCredentialsAuth(FakeClient(lifetime=1.0))  # type: ignore[arg-type]
+    errors: list[BaseException] = []
+    stop = threading.Event()
+
+    def send() -> None:
+        while not stop.is_set():
+            try:
+                header = auth(prepared()).headers["Authorization"]
+                assert header.startswith("Bearer ")
+            except BaseException as exc:  # noqa: BLE001 - collected for the assertions
+                errors.append(exc)
+                return
+
+    def meddle() -> None:
+        n = 0
+        until = time.monotonic() + 1.0
+        while time.monotonic() < until:
+            auth.forget_token()  # often while a sender renews
+            if n % 5 == 0:
+                auth.leeway = n % 3
+            if n % 11 == 0:
+                auth.token = BearerToken(f"set{n}", expires_in=3600)
+            n += 1
+
+    senders = [threading.Thread(target=send, daemon=True) for _ in range(3)]
+    for thread in senders:
+        thread.start()
+    meddle()
+    stop.set()
+    for thread in senders:
+        thread.join(timeout=30)
+    assert errors == []

@@ -9,7 +9,7 @@ import copy
 import math
 import threading
 import time
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, TypeAlias
 
 import requests.auth
 
@@ -70,15 +70,26 @@ def _checked_token(token: object) -> BearerToken | None:
     raise InvalidParam(msg)
 
 
+# What the fast path reads, replaced whole so that no reader sees half a change:
+# (renew_at: the time.time() from which the token is due for renewal,
+#  header: the header to set, for tokens that only set one,
+#  token,
+#  lifetime: the token's whole life, when this handler obtained it).
+# A plain tuple rather than a NamedTuple: CPython unpacks exact tuples fastest.
+_State: TypeAlias = tuple[float, tuple[str, str] | None, "BearerToken | None", float | None]
+_NO_TOKEN: _State = (-math.inf, None, None, None)
+
+
 class OAuth2AccessTokenAuth(requests.auth.AuthBase):
     """A requests auth handler that sends an access token and renews it when needed.
 
-    The token is renewed once it expires within `leeway` seconds; a token that lives less
-    than twice the leeway is renewed halfway through its life instead, rather than on every
-    request. Renewal is single-flight:
-    however many threads find the token due at once, one of them renews it and the others
-    wait for that result (or its exception) instead of sending requests of their own, which
-    matters with refresh tokens that rotate.
+    The token is renewed once it expires within `leeway` seconds. For a token that the
+    handler obtained itself and that lives less than twice the leeway, halfway through its
+    life instead: not at every request. Renewal is single-flight: however many threads find
+    the token due at once, one of them renews it and the others wait for that result (or
+    its exception) instead of sending requests of their own, which matters with refresh
+    tokens that rotate. The token, the leeway and `forget_token` may be changed from any
+    thread at any time.
 
     Args:
         client: the client that renews the token.
@@ -96,14 +107,14 @@ class OAuth2AccessTokenAuth(requests.auth.AuthBase):
         **token_kwargs: Any,
     ) -> None:
         if "refresh_token" in token_kwargs:
-            msg = "the refresh token comes from the current token, not from token_kwargs"
+            msg = "token_kwargs cannot hold refresh_token: refreshes use the current token's"
             raise InvalidParam(msg)
         self.client = client
         self._leeway = _checked_leeway(leeway)
         self.token_kwargs = token_kwargs
         self._lock = threading.Lock()
         self._renewal: _Renewal | None = None
-        self._renew_at = -math.inf
+        self._state = _NO_TOKEN
         self.token = token
 
     @property
@@ -113,53 +124,55 @@ class OAuth2AccessTokenAuth(requests.auth.AuthBase):
 
     @leeway.setter
     def leeway(self, leeway: float) -> None:
-        self._leeway = _checked_leeway(leeway)
-        if self._token is not None:
-            self._renew_at = self._deadline(self._token)
+        leeway = _checked_leeway(leeway)
+        with self._lock:
+            self._leeway = leeway
+            renew_at, _, token, lifetime = self._state
+            if token is not None and renew_at > -math.inf:  # not a forgotten one
+                self._state = self._state_for(token, lifetime)
 
-    def _deadline(self, token: BearerToken) -> float:
-        """When to renew `token`: `leeway` before it expires, but not before half its life.
+    def _state_for(self, token: BearerToken | None, lifetime: float | None = None) -> _State:
+        """The state that sends `token`, renewed `leeway` before it expires.
 
-        A token that lives less than twice the leeway would otherwise be due as soon as it
-        arrives, and every request would fetch a new one.
+        For a token that this handler obtained itself, `lifetime` is known, and the leeway
+        is capped at half of it: a token that lives less than twice the leeway would
+        otherwise be due as soon as it arrives, and every request would fetch a new one.
         """
+        if token is None:
+            return _NO_TOKEN
+        # A token that only sets its header (not one that signs each request, like DPoP)
+        # gets that header set directly on the fast path.
+        header = (
+            (token.AUTHORIZATION_HEADER, token.authorization_header())
+            if type(token).__call__ is BearerToken.__call__
+            else None
+        )
         expires_at = token.expires_at
         if expires_at is None:
-            return math.inf
-        expiry = expires_at.timestamp()
-        return expiry - min(self._leeway, max(0.0, expiry - self._stored_at) / 2)
+            return (math.inf, header, token, lifetime)
+        margin = self._leeway if lifetime is None else min(self._leeway, lifetime / 2)
+        return (expires_at.timestamp() - margin, header, token, lifetime)
 
     @property
     def token(self) -> BearerToken | None:
-        """The current token; None until one is obtained or after `forget_token`."""
-        return self._token
+        """The current token; None until one is obtained."""
+        return self._state[2]
 
     @token.setter
     def token(self, token: str | BearerToken | None) -> None:
-        token = _checked_token(token)
-        # Readers check _renew_at before reading _token: close the fast path first, so that
-        # no reader pairs the new token with the old deadline.
-        self._renew_at = -math.inf
-        self._token = token
-        self._stored_at = time.time()
-        # A token that only sets its header (not one that signs each request, like DPoP)
-        # gets that header set directly on the fast path.
-        self._header = (
-            (token.AUTHORIZATION_HEADER, token.authorization_header())
-            if token is not None and type(token).__call__ is BearerToken.__call__
-            else None
-        )
-        if token is not None:
-            self._renew_at = self._deadline(token)
+        state = self._state_for(_checked_token(token))
+        with self._lock:
+            self._state = state
 
     def __call__(self, request: requests.PreparedRequest) -> requests.PreparedRequest:
         """Add the token to `request`, renewing it first if it is due."""
         # The fast path, taken by nearly every request: one clock read, no lock, no hook.
-        # The renewal deadline comes before expiry, so the token cannot have expired here.
-        if time.time() < self._renew_at:
-            header = self._header
+        # The state is replaced whole, never changed in place, so it is read once here.
+        state = self._state
+        if time.time() < state[0]:  # before expiry, so the token has not expired
+            header = state[1]
             if header is None:
-                return self._token(request)  # type: ignore[misc] # set when _renew_at is finite
+                return state[2](request)  # type: ignore[misc] # a token with a deadline
             request.headers[header[0]] = header[1]
             return request
         token = self._renewed_token()
@@ -171,25 +184,33 @@ class OAuth2AccessTokenAuth(requests.auth.AuthBase):
     def _renewed_token(self) -> BearerToken | None:
         """Renew the token unless another thread is doing it; then share its outcome."""
         with self._lock:
-            if time.time() < self._renew_at:
-                return self._token
+            renew_at, _, before, _ = self._state
+            if time.time() < renew_at:
+                return before
             renewal = self._renewal
             leader = renewal is None
             if renewal is None:
                 renewal = self._renewal = _Renewal()
         if not leader:
             return renewal.outcome()
+        asked_at = time.time()
         try:
             self.renew_token()
+            with self._lock:
+                fresh = self._state[2]
+                if fresh is not None and fresh is not before and fresh.expires_at:
+                    # Obtained just now: its whole life is known, for the leeway cap.
+                    lifetime = fresh.expires_at.timestamp() - asked_at
+                    self._state = self._state_for(fresh, lifetime)
         except BaseException as exc:
             renewal.finish(None, exc)
             raise
         else:
-            renewal.finish(self._token)
+            renewal.finish(fresh)
         finally:
             with self._lock:
                 self._renewal = None
-        return self._token
+        return fresh
 
     def renew_token(self) -> None:
         """Obtain a new token and store it in `token`; here, with the token's refresh token.
@@ -208,12 +229,22 @@ class OAuth2AccessTokenAuth(requests.auth.AuthBase):
         self.token = fresh
 
     def forget_token(self) -> None:
-        """Drop the current token, so that the next request obtains a new one."""
-        self.token = None
+        """Make the next request obtain a new token.
+
+        A token that has a refresh token is kept for it, but no longer sent; any other
+        token is dropped. While a renewal is under way, nothing changes: it brings a new
+        token anyway.
+        """
+        with self._lock:
+            if self._renewal is not None:
+                return
+            token = self._state[2]
+            kept = token if token is not None and token.refresh_token is not None else None
+            self._state = (-math.inf, None, kept, None)
 
     def __repr__(self) -> str:
         """Name the client and show the (redacted) token."""
-        return f"{type(self).__name__}(client={self.client!r}, token={self._token!r})"
+        return f"{type(self).__name__}(client={self.client!r}, token={self._state[2]!r})"
 
 
 @hookimpl
