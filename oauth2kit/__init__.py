@@ -103,7 +103,8 @@ if TYPE_CHECKING:
 
 __version__ = "0.1.0"
 
-# Kernel names that need pluggy or attrs: imported on first access to keep `import` cheap.
+# Kernel names of the plugin machinery, most of which needs pluggy: imported on first
+# access, so that `import oauth2kit` stays cheap.
 _LAZY_KERNEL = {
     "PluginHost": "oauth2kit._host",
     "PluginInfo": "oauth2kit._host",

@@ -1,4 +1,4 @@
-"""The ``oauth2kit`` command line: ``oauth2kit plugins [--json]`` for now."""
+"""The ``oauth2kit`` command line: ``oauth2kit plugins [--json] [--disable NAMES]`` for now."""
 
 from __future__ import annotations
 

@@ -47,7 +47,7 @@ from oauth2kit._exceptions import (
     redact_uri,
 )
 from oauth2kit._exchange import EndpointCall, EndpointResponse
-from oauth2kit._params import check_subclass, check_type, checked_timeout
+from oauth2kit._params import check_subclass, check_type, checked_timeout, is_number
 from oauth2kit._tokens import BearerToken
 from oauth2kit._uri import validate_endpoint_uri, validate_issuer_uri
 
@@ -252,7 +252,7 @@ class OAuth2Client:
         for key, value in extra_metadata.items():
             if key.endswith("_endpoint"):
                 self._checked_endpoint(key, value)
-        self.issuer = self._checked_issuer(issuer)
+        self.issuer = self._checked_endpoint("issuer", issuer)
         if authorization_response_iss_parameter_supported and not issuer:
             raise MissingIssuerParam
         self.redirect_uri = redirect_uri
@@ -311,20 +311,14 @@ class OAuth2Client:
     # --- construction helpers -------------------------------------------------------------
 
     def _checked_endpoint(self, name: str, uri: str | None) -> str | None:
+        """Validate an endpoint URI (an issuer is validated with `validate_issuer_uri`)."""
         if uri is None or (self.testing and isinstance(uri, str)):
             return uri
+        issuer = name == "issuer"
         try:
-            return validate_endpoint_uri(uri)
+            return (validate_issuer_uri if issuer else validate_endpoint_uri)(uri)
         except InvalidUri as exc:
-            raise InvalidEndpointUri(name, uri, exc) from exc
-
-    def _checked_issuer(self, uri: str | None) -> str | None:
-        if uri is None or (self.testing and isinstance(uri, str)):
-            return uri
-        try:
-            return validate_issuer_uri(uri)
-        except InvalidUri as exc:
-            raise InvalidIssuer("issuer", uri, exc) from exc
+            raise (InvalidIssuer if issuer else InvalidEndpointUri)(name, uri, exc) from exc
 
     def _resolve_auth(
         self,
@@ -436,7 +430,14 @@ class OAuth2Client:
         if "grant_type" in params:
             msg = f"grant_type is set by the {name!r} grant; pass the grant's name to grant()"
             raise InvalidParam(msg)
-        data = {"grant_type": grant_type.grant_type, **grant_type.build(self, params)}
+        try:
+            fields = grant_type.build(self, params)
+        except OAuth2KitError:
+            raise  # a bad parameter, say
+        except Exception as exc:
+            msg = f"the {name!r} grant's plugin failed to build the request: {type(exc).__name__}"
+            raise PluginError(msg) from exc
+        data = {"grant_type": grant_type.grant_type, **fields}
         return self._send_token_request(data, name, dpop, dpop_key, requests_kwargs)
 
     def token_request(
@@ -720,9 +721,10 @@ class OAuth2Client:
         error = self._hook("oauth2kit_parse_error", call=call, response=response)
         if error is None:
             error = OAuth2Error(raw, self, f"{call.endpoint} answered {response.describe()}")
-        elif not isinstance(error, BaseException):
+        elif not isinstance(error, OAuth2KitError):
             msg = (
-                f"an oauth2kit_parse_error hook returned a {type(error).__name__}, not an exception"
+                f"an oauth2kit_parse_error hook returned a {type(error).__name__},"
+                " not an oauth2kit exception"
             )
             raise PluginError(msg)
         raise error
@@ -758,7 +760,7 @@ def _checked_delay(delay: object) -> float | None:
     """What an `oauth2kit_retry_request` hook returned, checked: None or seconds >= 0."""
     if delay is None:
         return None
-    if isinstance(delay, int | float) and not isinstance(delay, bool) and delay >= 0:
+    if is_number(delay) and delay >= 0:
         return float(delay)  # nan fails `>= 0`; inf is more than MAX_RETRY_DELAY
     msg = f"an oauth2kit_retry_request hook returned {delay!r}, not None or seconds >= 0"
     raise PluginError(msg)

@@ -34,6 +34,18 @@ class BaseClientAuthenticationMethod(requests.auth.AuthBase):
             raise UnsupportedClientCredentials(msg)
         self.client_id = client_id
 
+    @staticmethod
+    def checked_secret(client_secret: object) -> str:
+        """Return `client_secret` if it is a non-empty str, for methods built on a secret.
+
+        Raises:
+            UnsupportedClientCredentials: otherwise.
+        """
+        if not isinstance(client_secret, str) or not client_secret:
+            msg = f"client_secret must be a non-empty str, got {type(client_secret).__name__}"
+            raise UnsupportedClientCredentials(msg)
+        return client_secret
+
     def __call__(self, request: requests.PreparedRequest) -> requests.PreparedRequest:
         """Check that `request` is a form POST, then authenticate it."""
         content_type = request.headers.get("Content-Type")

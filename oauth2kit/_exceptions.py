@@ -147,9 +147,8 @@ class RegistryConflict(PluginError, ValueError):
 class PluginNotAvailable(PluginError, LookupError):
     """No loaded plugin provides the requested registry entry."""
 
-    def __init__(self, registry: str, name: str, hint: str = "") -> None:
-        message = f"no plugin provides {registry} entry {name!r}"
-        super().__init__(f"{message}; {hint}" if hint else message)
+    def __init__(self, registry: str, name: str, message: str | None = None) -> None:
+        super().__init__(message or f"no plugin provides {registry} entry {name!r}")
         self.registry = registry
         self.name = name
 
@@ -163,8 +162,8 @@ class PluginDisabled(PluginNotAvailable):
 
     def __init__(self, registry: str, name: str, plugins: tuple[str, ...]) -> None:
         names = ", ".join(repr(p) for p in plugins)
-        super().__init__(registry, name, f"it comes from plugin {names}, which is disabled")
-        self.args = (f"{registry} entry {name!r} comes from plugin {names}, which is disabled",)
+        message = f"{registry} entry {name!r} comes from plugin {names}, which is disabled"
+        super().__init__(registry, name, message)
         self.plugins = plugins
 
 
@@ -182,8 +181,8 @@ class ExportNotAvailable(PluginNotAvailable, AttributeError):  # type: ignore[mi
         state = {"blocked": "disabled", "failed": "failed to load"}.get(
             status or "", "not installed"
         )
-        super().__init__("extensions", name)
-        self.args = (f"oauth2kit.{name} comes from plugin {plugin!r}, which is {state}",)
+        message = f"oauth2kit.{name} comes from plugin {plugin!r}, which is {state}"
+        super().__init__("extensions", name, message)
         self.plugin = plugin
 
 
@@ -336,7 +335,7 @@ class OAuth2Error(OAuth2KitError):
     def __init__(
         self, response: requests.Response, client: Any, description: str | None = None
     ) -> None:
-        super().__init__(description or f"unexpected response from {response.url}")
+        super().__init__(description or f"unexpected response from {redact_uri(response.url)}")
         self.response = response
         self.client = client
         self.description = description

@@ -34,7 +34,8 @@ __all__ = [
 logger = logging.getLogger("oauth2kit.plugins")
 
 DISABLE_ENV_VAR = "OAUTH2KIT_DISABLE_PLUGINS"
-"""Comma-separated plugin names (or globs such as ``vendor.*``) blocked in every host."""
+"""Plugin names (or globs such as ``vendor.*``), separated by commas or spaces, blocked in
+every host."""
 
 PluginStatus = Literal["loaded", "blocked", "failed"]
 
@@ -103,7 +104,9 @@ def _kernel_names() -> frozenset[str]:
     """The names the package root defines itself, which no plugin may shadow."""
     import oauth2kit  # noqa: PLC0415 - the package root, imported by now
 
-    return frozenset(oauth2kit.__all__) - frozenset(oauth2kit._PLUGIN_EXPORTS)  # noqa: SLF001
+    own = {*vars(oauth2kit), *oauth2kit.__all__, *oauth2kit._LAZY_KERNEL}  # noqa: SLF001
+    own |= oauth2kit._PUBLIC_SUBMODULES  # noqa: SLF001
+    return frozenset(own) - frozenset(oauth2kit._PLUGIN_EXPORTS)  # noqa: SLF001
 
 
 def _env_blocked() -> frozenset[str]:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
 from http.cookiejar import CookieJar
-from typing import Any
+from typing import Any, TypeGuard
 
 from oauth2kit._exceptions import InvalidParam, InvalidScopeParam
 
@@ -14,6 +14,7 @@ __all__ = [
     "checked_form",
     "checked_requests_kwargs",
     "checked_timeout",
+    "is_number",
     "normalize_scope",
 ]
 
@@ -43,8 +44,13 @@ def check_subclass(name: str, value: object, base: type) -> None:
         raise InvalidParam(msg)
 
 
+def is_number(value: object) -> TypeGuard[int | float]:
+    """An int or a float, not a bool (which Python counts as an int)."""
+    return isinstance(value, int | float) and not isinstance(value, bool)
+
+
 def _is_form_value(value: object) -> bool:
-    return value is None or (isinstance(value, str | int | float) and not isinstance(value, bool))
+    return value is None or isinstance(value, str) or is_number(value)
 
 
 def checked_form(data: object) -> dict[str, Any]:
@@ -139,7 +145,7 @@ def checked_timeout(timeout: Any) -> Any:
     """
 
     def seconds(value: object) -> bool:
-        return isinstance(value, int | float) and not isinstance(value, bool) and 0 < value < _INF
+        return is_number(value) and 0 < value < _INF
 
     if timeout is None or seconds(timeout):
         return timeout

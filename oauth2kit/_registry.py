@@ -73,7 +73,8 @@ class Registry(Generic[T]):
         kind: the registry's name, used in error messages (``grant_types``, ...).
         casefold: compare names case-insensitively (token types: ``bearer`` is ``Bearer``).
         missing: the exception class raised for a name nobody registered.
-        reserved: names no plugin may register (the package root's own, for extensions).
+        reserved: names no plugin may register (the package root's own, for extensions);
+            with any, names that start with ``_`` are refused too (never public).
     """
 
     __slots__ = ("_casefold", "_entries", "_lock", "_missing", "_plugin", "_reserved", "kind")
@@ -125,7 +126,7 @@ class Registry(Generic[T]):
         if self._plugin is None:
             msg = "add() is for plugins: call it on the registry passed to a registration hook"
             raise PluginError(msg)
-        if name in self._reserved:
+        if name in self._reserved or (self._reserved and name.startswith("_")):
             msg = f"plugin {self._plugin!r} cannot register {self.kind} entry {name!r}:"
             msg += " oauth2kit defines that name itself"
             raise PluginError(msg)

@@ -66,9 +66,7 @@ def _expires_at_member(value: object, fields: Mapping[str, Any]) -> datetime | N
 
 
 class TokenResponse:
-    """Marker base class of whatever a token endpoint returns."""
-
-    TOKEN_TYPE: ClassVar[str] = ""
+    """Marker base class of the token types; `BearerToken` is the one the kernel knows."""
 
 
 class BearerToken(TokenResponse, requests.auth.AuthBase):

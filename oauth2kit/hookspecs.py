@@ -178,6 +178,8 @@ def oauth2kit_expected_issuer(client: OAuth2Client, received: str | None) -> str
 
     Lets a vendor plugin resolve issuer templates (for example a ``{tenantid}`` placeholder)
     against the `received` value. Return None to expect ``client.issuer``.
+
+    Reserved: specified now for the OpenID Connect plugins, which will call it.
     """
 
 
@@ -185,7 +187,9 @@ def oauth2kit_expected_issuer(client: OAuth2Client, received: str | None) -> str
 def oauth2kit_jose_backend(alg: str, operation: str) -> Any:
     """Return the JOSE backend for `operation` (sign, verify, encrypt, decrypt) with `alg`.
 
-    Return None to leave the choice to the next plugin and finally to the built-in facade.
+    Return None to leave the choice to the next plugin and finally to the JOSE facade.
+
+    Reserved: specified now for the JOSE facade, which will call it.
     """
 
 
@@ -220,7 +224,10 @@ def oauth2kit_validate_id_token(
     headers: Mapping[str, Any],
     token: BearerToken,
 ) -> None:
-    """Check an ID token after the standard checks passed; raise to reject it."""
+    """Check an ID token after the standard checks passed; raise to reject it.
+
+    Reserved: specified now for the ID token validation plugin, which will call it.
+    """
 
 
 @hookspec

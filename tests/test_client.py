@@ -186,7 +186,8 @@ def test_client_secret_basic_urlencodes_credentials() -> None:
     import base64
 
     header = responses.calls[0].request.headers["Authorization"]
-    assert base64.b64decode(header.removeprefix("Basic ")).decode() == "a%3Ab:p%26ss%20w"
+    # application/x-www-form-urlencoded, as RFC 6749 section 2.3.1 says: a space is "+".
+    assert base64.b64decode(header.removeprefix("Basic ")).decode() == "a%3Ab:p%26ss+w"
 
 
 @responses.activate
@@ -419,8 +420,31 @@ def test_a_retry_too_far_away_is_not_made(delay: float) -> None:
 @responses.activate
 def test_an_error_hook_returning_a_non_exception_is_a_plugin_error() -> None:
     responses.post(TOKEN_ENDPOINT, status=400, json={"error": "invalid_grant"})
-    with pytest.raises(PluginError, match="returned a str, not an exception"):
+    with pytest.raises(PluginError, match="returned a str, not an oauth2kit exception"):
         misbehaving_client(error="invalid_grant").client_credentials()
+    with pytest.raises(PluginError, match="returned a KeyError, not an oauth2kit exception"):
+        misbehaving_client(error=KeyError("x")).client_credentials()
+
+
+@responses.activate
+def test_a_grant_plugin_that_fails_to_build_its_request_is_a_plugin_error() -> None:
+    class Broken:
+        grant_type = "urn:test:broken"
+
+        def build(self, client: OAuth2Client, params: dict[str, Any]) -> dict[str, Any]:
+            return {"x": params["missing"]}
+
+    class BrokenPlugin:
+        @hookimpl
+        def oauth2kit_register_grant_types(self, registry: Any) -> None:
+            registry.add("broken", Broken())
+
+    host = PluginHost()
+    host.register(BrokenPlugin(), name="broken")
+    c = OAuth2Client(TOKEN_ENDPOINT, client_id="c", client_secret="s", plugins=host)
+    with pytest.raises(PluginError, match="'broken' grant's plugin failed") as caught:
+        c.grant("broken")
+    assert isinstance(caught.value.__cause__, KeyError)
 
 
 @responses.activate

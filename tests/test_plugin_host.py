@@ -375,3 +375,15 @@ def test_an_extension_may_not_shadow_a_name_of_the_package(empty_host: PluginHos
     )
     assert info.status == "failed"
     assert "oauth2kit defines that name itself" in (info.error or "")
+
+
+@pytest.mark.parametrize("name", ["Any", "hookspecs", "_hidden", "PluginHost"])
+def test_extensions_cannot_take_names_the_package_has(empty_host: PluginHost, name: str) -> None:
+    def oauth2kit_register_extensions(registry: Any) -> None:
+        registry.add(name, object())
+
+    info = empty_host.register(
+        make_plugin("shadow", oauth2kit_register_extensions=oauth2kit_register_extensions),
+        name="shadow",
+    )
+    assert info.status == "failed"

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import base64
 from typing import TYPE_CHECKING
-from urllib.parse import quote
+from urllib.parse import quote_plus
 
-from oauth2kit import BaseClientAuthenticationMethod, UnsupportedClientCredentials
+from oauth2kit import BaseClientAuthenticationMethod
 from oauth2kit.hookspecs import hookimpl
 
 if TYPE_CHECKING:
@@ -28,17 +28,14 @@ class ClientSecretBasic(BaseClientAuthenticationMethod):
 
     def __init__(self, client_id: str, client_secret: str, *, urlencode: bool = True) -> None:
         super().__init__(client_id)
-        if not isinstance(client_secret, str) or not client_secret:
-            msg = f"client_secret must be a non-empty str, got {type(client_secret).__name__}"
-            raise UnsupportedClientCredentials(msg)
-        self.client_secret = client_secret
+        self.client_secret = self.checked_secret(client_secret)
         self.urlencode = urlencode
 
     def authenticate(self, request: requests.PreparedRequest) -> requests.PreparedRequest:
         """Set the Basic Authorization header."""
         user, password = self.client_id, self.client_secret
         if self.urlencode:
-            user, password = quote(user, safe=""), quote(password, safe="")
+            user, password = quote_plus(user, safe=""), quote_plus(password, safe="")
         credentials = base64.b64encode(f"{user}:{password}".encode()).decode("ascii")
         request.headers["Authorization"] = f"Basic {credentials}"
         return request

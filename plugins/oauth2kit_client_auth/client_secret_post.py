@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from oauth2kit import BaseClientAuthenticationMethod, UnsupportedClientCredentials
+from oauth2kit import BaseClientAuthenticationMethod
 from oauth2kit.hookspecs import hookimpl
 
 if TYPE_CHECKING:
@@ -24,10 +24,7 @@ class ClientSecretPost(BaseClientAuthenticationMethod):
 
     def __init__(self, client_id: str, client_secret: str) -> None:
         super().__init__(client_id)
-        if not isinstance(client_secret, str) or not client_secret:
-            msg = f"client_secret must be a non-empty str, got {type(client_secret).__name__}"
-            raise UnsupportedClientCredentials(msg)
-        self.client_secret = client_secret
+        self.client_secret = self.checked_secret(client_secret)
 
     def authenticate(self, request: requests.PreparedRequest) -> requests.PreparedRequest:
         """Add the credentials to the form body."""
