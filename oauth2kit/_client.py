@@ -12,6 +12,7 @@ import time
 from collections.abc import Mapping
 from enum import StrEnum
 from typing import TYPE_CHECKING, Any, ClassVar, Self
+from urllib.parse import urlsplit
 
 import requests
 import requests.auth
@@ -223,12 +224,12 @@ class OAuth2Client:
         if dpop_key_generator is not None and not callable(dpop_key_generator):
             msg = f"dpop_key_generator must be callable, got {type(dpop_key_generator).__name__}"
             raise InvalidParam(msg)
-        if not token_endpoint:
+        self.testing = testing
+        checked = self._checked_endpoint("token_endpoint", token_endpoint)
+        if checked is None:
             msg = "a token_endpoint is required"
             raise InvalidParam(msg)
-        self.testing = testing
-        self._checked_endpoint("token_endpoint", token_endpoint)
-        self.token_endpoint: str = token_endpoint
+        self.token_endpoint: str = checked
         self.revocation_endpoint = self._checked_endpoint(
             "revocation_endpoint", revocation_endpoint
         )
@@ -672,10 +673,13 @@ class OAuth2Client:
                 auth=call.auth,
             )
             self._hook("oauth2kit_prepare_request", call=call, request=request)
-            # Read after the hooks, which may have changed them (a client certificate, ...).
+            # Read after the hooks, which may have changed them (a URL, a certificate, ...).
+            self._checked_endpoint(call.endpoint, request.url)
             transport = {
                 k: v for k, v in call.requests_kwargs.items() if k not in {"headers", "params"}
             }
+            if not self.testing:
+                transport["proxies"] = _no_proxy_for_plain_http(request.url, transport)
             try:
                 raw = self.session.request(
                     request.method,
@@ -756,6 +760,24 @@ class OAuth2Client:
 _ENDPOINT_ATTRIBUTES = frozenset(endpoint.value for endpoint in Endpoints)
 
 
+def _no_proxy_for_plain_http(url: str, transport: dict[str, Any]) -> dict[str, Any]:
+    """The proxies for `url`: none at all when it is plain http (to a loopback host).
+
+    Plain http is accepted for loopback hosts only because no network lies between; a
+    proxy (from ``HTTP_PROXY``, say) would carry the secrets across one in clear text.
+    """
+    proxies: dict[str, Any] = dict(transport.get("proxies") or {})
+    parts = urlsplit(url)
+    if parts.scheme != "http":
+        return proxies
+    keys = ("http", "all", f"http://{parts.hostname}", f"all://{parts.hostname}")
+    if any(proxies.get(key) for key in keys):
+        msg = "a plain-http (loopback) endpoint cannot be reached through a proxy"
+        raise InvalidParam(msg)
+    # None overrides the environment's proxies for these keys, in requests.
+    return {**proxies, **dict.fromkeys(keys)}
+
+
 def _checked_delay(delay: object) -> float | None:
     """What an `oauth2kit_retry_request` hook returned, checked: None or seconds >= 0."""
     if delay is None:
@@ -772,6 +794,11 @@ def _split_auth(auth: object) -> tuple[str, object]:
         return auth, None
     if isinstance(auth, tuple) and len(auth) == 2 and isinstance(auth[0], str):  # noqa: PLR2004 - a pair
         client_id, credential = auth
+        if credential is None:  # an unset secret, say: not a public client by accident
+            msg = (
+                "auth=(client_id, None) has no credential; pass auth=client_id for a public client"
+            )
+            raise UnsupportedClientCredentials(msg)
         return client_id, _checked_credential(credential, secret=True, key=True)
     msg = (
         f"auth of type {type(auth).__name__} is not supported: use an AuthBase, a"

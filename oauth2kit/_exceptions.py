@@ -7,9 +7,13 @@ against the upstream API catches the same things.
 
 from __future__ import annotations
 
-from typing import Any, Self, TypeVar
+import copy
+from typing import TYPE_CHECKING, Any, Self, TypeVar
 
 import requests
+
+if TYPE_CHECKING:
+    from collections.abc import Iterator
 
 __all__ = [
     "AccessDenied",
@@ -82,21 +86,39 @@ class OAuth2KitError(Exception):
     Every one of them survives `copy.copy` and pickling (a worker process can send it back),
     although most take other constructor arguments than their message. A pickled endpoint
     error leaves its ``client`` behind (None after unpickling): a client's session and
-    plugins mean nothing in another process.
+    plugins mean nothing in another process. Its request loses its form body and
+    ``Authorization`` header: pickles get stored.
     """
 
     def __reduce__(self) -> tuple[Any, ...]:
         # The default rebuilds with cls(*self.args), which these constructors do not take:
-        # rebuild from the message, then restore the attributes.
+        # rebuild from the message, then restore the attributes. What is pickled may be
+        # stored (a task queue's result backend): the client and the request's secrets
+        # (its form body and Authorization header) stay behind.
         state = dict(self.__dict__)
         if "client" in state:
             state["client"] = None
+        if isinstance(state.get("request"), requests.PreparedRequest):
+            state["request"] = _without_secrets(state["request"])
+        response = state.get("response")
+        if isinstance(response, requests.Response) and response.request is not None:
+            response = copy.copy(response)
+            response.request = _without_secrets(response.request)
+            state["response"] = response
         return (_rebuild, (type(self), self.args), state)
 
     def __copy__(self) -> Self:
         clone = _rebuild(type(self), self.args)
         clone.__dict__.update(self.__dict__)
         return clone
+
+
+def _without_secrets(request: requests.PreparedRequest) -> requests.PreparedRequest:
+    request = request.copy()
+    request.body = None
+    for header in ("Authorization", "DPoP", "Cookie"):
+        request.headers.pop(header, None)
+    return request
 
 
 _E = TypeVar("_E", bound=OAuth2KitError)
@@ -245,12 +267,16 @@ def redact_uri(uri: str) -> str:
 
 
 class InvalidUri(OAuth2KitError, ValueError):
-    """A URI failed validation; `errors` lists each reason."""
+    """A URI failed validation; `errors()` yields each reason, as upstream."""
 
     def __init__(self, url: str, errors: list[str]) -> None:
         super().__init__(f"Invalid URI: {', '.join(errors)}")
         self.url = redact_uri(url)
-        self.errors = errors
+        self.reasons = tuple(errors)
+
+    def errors(self) -> Iterator[str]:
+        """Each reason the URI failed validation, such as ``must use https``."""
+        yield from self.reasons
 
 
 class InvalidEndpointUri(InvalidParam):

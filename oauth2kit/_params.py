@@ -21,8 +21,7 @@ __all__ = [
 # The `requests` arguments a caller may pass in ``requests_kwargs``: the kernel sets the
 # method, URL, form data and auth itself, and merges ``headers`` and ``params`` in.
 _TRANSPORT_ARGUMENTS = frozenset(
-    {"allow_redirects", "cert", "cookies", "headers", "params", "proxies", "stream", "timeout",
-     "verify"}
+    {"allow_redirects", "cert", "cookies", "headers", "params", "proxies", "timeout", "verify"}
 )  # fmt: skip
 
 _INF = float("inf")
@@ -127,7 +126,6 @@ def checked_requests_kwargs(kwargs: object, default_timeout: Any) -> dict[str, A
         or (isinstance(cert, tuple) and len(cert) == 2 and all(isinstance(c, str) for c in cert)),  # noqa: PLR2004
         "verify": isinstance(checked.get("verify", True), bool | str),
         "allow_redirects": isinstance(checked.get("allow_redirects", False), bool),
-        "stream": isinstance(checked.get("stream", False), bool),
     }
     if bad := sorted(name for name, ok in valid.items() if not ok):
         msg = f"requests_kwargs: unusable value for {', '.join(map(repr, bad))}"

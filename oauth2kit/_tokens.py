@@ -111,6 +111,10 @@ class BearerToken(TokenResponse, requests.auth.AuthBase):
         if not isinstance(access_token, str) or not access_token:
             msg = f"access_token must be a non-empty str, got {type(access_token).__name__}"
             raise InvalidParam(msg)
+        if not access_token.isprintable() or any(ch.isspace() for ch in access_token):
+            # It goes into an Authorization header (the value itself stays out of the message).
+            msg = "access_token must not contain whitespace or control characters"
+            raise InvalidParam(msg)
         token_type = self.TOKEN_TYPE if token_type is None else token_type
         if not isinstance(token_type, str) or token_type.casefold() != self.TOKEN_TYPE.casefold():
             msg = f"token_type {token_type!r} does not match {type(self).__name__}"

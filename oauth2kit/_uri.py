@@ -54,9 +54,9 @@ def validate_endpoint_uri(  # noqa: C901 - one branch per documented check
     try:
         parts = urlsplit(uri)
         port = parts.port
-    except ValueError as exc:
+    except ValueError:
         # Not urlsplit's message: it quotes the part it could not read, a password maybe.
-        raise InvalidUri(uri, ["is not a parsable URI (its host or port)"]) from exc
+        raise InvalidUri(uri, ["is not a parsable URI (its host or port)"]) from None
     errors: list[str] = []
     if https and parts.scheme != "https":
         loopback_ok = allow_loopback_http and parts.scheme == "http"

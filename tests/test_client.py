@@ -8,6 +8,7 @@ integration tests.
 from __future__ import annotations
 
 import socket
+import traceback
 from typing import Any
 
 import pytest
@@ -17,6 +18,7 @@ import responses
 from oauth2kit import (
     MAX_RETRY_DELAY,
     BaseClientAuthenticationMethod,
+    BearerToken,
     ClientSecretBasic,
     ClientSecretPost,
     EndpointCall,
@@ -28,6 +30,7 @@ from oauth2kit import (
     InvalidRequestForClientAuthentication,
     InvalidScopeParam,
     InvalidTokenResponse,
+    InvalidUri,
     MissingClientId,
     MissingEndpointUri,
     MissingIssuerParam,
@@ -44,6 +47,7 @@ from oauth2kit import (
     UnknownTokenEndpointError,
     UnsupportedClientCredentials,
     hookimpl,
+    validate_endpoint_uri,
 )
 
 TOKEN_ENDPOINT = "https://as.example/token"
@@ -794,3 +798,64 @@ def test_an_empty_error_code_is_not_an_oauth_error() -> None:
 def test_a_form_field_name_must_be_a_str() -> None:
     with pytest.raises(InvalidParam, match="form field names are strs"):
         client().token_request({1: "x"})  # type: ignore[dict-item]
+
+
+# --- fourth review: chains, hook URLs, proxies, header values, upstream compatibility --------
+
+
+def test_a_uri_error_does_not_chain_the_parser_message_with_the_password() -> None:
+    password = "S3CRET" + "PW"  # not in one literal: tracebacks quote this source line
+    uri = f"https://user:{password}\uff03x@as.example/token"
+    with pytest.raises(InvalidEndpointUri) as caught:
+        OAuth2Client(uri, client_id="c")
+    text = "".join(traceback.format_exception(caught.value))
+    assert password not in text
+
+
+@responses.activate
+def test_a_url_changed_by_a_hook_is_checked_again() -> None:
+    class Redirector:
+        @hookimpl
+        def oauth2kit_prepare_request(self, call: EndpointCall, request: requests.Request) -> None:
+            request.url = "http://evil.example/token"
+
+    host = PluginHost()
+    host.register(Redirector(), name="redirector")
+    c = OAuth2Client(TOKEN_ENDPOINT, client_id="c", client_secret="s", plugins=host)
+    with pytest.raises(InvalidEndpointUri, match="must use https"):
+        c.client_credentials()
+    assert len(responses.calls) == 0
+
+
+def test_plain_http_to_loopback_refuses_an_explicit_proxy() -> None:
+    c = OAuth2Client("http://127.0.0.1:9/token", client_id="c", client_secret="s")
+    with pytest.raises(InvalidParam, match="cannot be reached through a proxy"):
+        c.client_credentials(requests_kwargs={"proxies": {"http": "http://proxy.example:3128"}})
+
+
+@pytest.mark.parametrize("access_token", ["a\r\nX-Evil: 1", "a b", "a\x00"])
+def test_an_access_token_that_would_break_a_header_is_refused(access_token: str) -> None:
+    with pytest.raises(InvalidParam, match="whitespace or control characters") as caught:
+        BearerToken(access_token)
+    assert access_token not in str(caught.value)
+
+
+def test_streaming_is_not_a_transport_option() -> None:
+    with pytest.raises(InvalidParam, match="'stream' cannot be passed"):
+        client().client_credentials(requests_kwargs={"stream": True})
+
+
+def test_a_tuple_with_no_credential_is_not_taken_for_a_public_client() -> None:
+    with pytest.raises(UnsupportedClientCredentials, match="no credential"):
+        OAuth2Client(TOKEN_ENDPOINT, auth=("c", None))
+
+
+def test_an_empty_token_endpoint_is_an_invalid_endpoint_uri_as_upstream() -> None:
+    with pytest.raises(InvalidEndpointUri):
+        OAuth2Client("", client_id="c")
+
+
+def test_invalid_uri_errors_is_a_method_as_upstream() -> None:
+    with pytest.raises(InvalidUri) as caught:
+        validate_endpoint_uri("http://as.example/t#f")
+    assert list(caught.value.errors()) == ["must use https", "must not contain a uri fragment"]

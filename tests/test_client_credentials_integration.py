@@ -252,3 +252,16 @@ def test_debug_logs_carry_no_secrets(
     assert "token_endpoint" in caplog.text or "/token" in caplog.text  # something was logged
     for secret in ("cc-basic-secret", token.access_token, str(auth.token)):
         assert secret not in caplog.text
+
+
+def test_plain_http_to_loopback_ignores_proxies_from_the_environment(
+    auth_server: AuthServer, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # A proxy would carry the secret across a network in clear text: it is bypassed (here
+    # nothing listens on the proxy's port, so going through it would fail).
+    for name in ("HTTP_PROXY", "http_proxy", "ALL_PROXY", "all_proxy"):
+        monkeypatch.setenv(name, "http://127.0.0.1:9")
+    for name in ("NO_PROXY", "no_proxy"):
+        monkeypatch.delenv(name, raising=False)
+    client = client_for(auth_server, "cc-post")
+    assert client.client_credentials(scope="api:read").scope == "api:read"

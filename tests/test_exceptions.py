@@ -51,12 +51,16 @@ def test_copy_and_pickle_keep_type_message_and_attributes(error: OAuth2KitError)
 
 @pytest.mark.integration
 def test_a_real_endpoint_error_crosses_a_process_boundary(auth_server: AuthServer) -> None:
-    client = OAuth2Client(auth_server.token_endpoint, client_id="cc-basic", client_secret="wrong")
+    client = OAuth2Client(
+        auth_server.token_endpoint, client_id="cc-basic", client_secret="wrong-secret-value"
+    )
     with pytest.raises(InvalidClient) as caught:
         client.client_credentials()
     error = caught.value
 
-    unpickled = pickle.loads(pickle.dumps(error))
+    pickled = pickle.dumps(error)
+    assert b"wrong-secret-value" not in pickled  # the request's form stays behind
+    unpickled = pickle.loads(pickled)
     _same(unpickled, error)
     assert (unpickled.error, unpickled.description) == (error.error, error.description)
     assert unpickled.response.status_code == 401

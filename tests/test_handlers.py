@@ -227,6 +227,7 @@ def test_forget_token_keeps_the_refresh_token_for_the_next_request() -> None:
     auth = OAuth2AccessTokenAuth(client, token=token)  # type: ignore[arg-type]
     assert auth(prepared()).headers["Authorization"] == "Bearer old"
     auth.forget_token()
+    assert auth.token is None  # as upstream
     assert auth(prepared()).headers["Authorization"] == "Bearer at1"
     assert client.refreshed_with == ["rt"]
 

@@ -74,10 +74,11 @@ def _checked_token(token: object) -> BearerToken | None:
 # (renew_at: the time.time() from which the token is due for renewal,
 #  header: the header to set, for tokens that only set one,
 #  token,
-#  lifetime: the token's whole life, when this handler obtained it).
-# A plain tuple rather than a NamedTuple: CPython unpacks exact tuples fastest.
-_State: TypeAlias = tuple[float, tuple[str, str] | None, "BearerToken | None", float | None]
-_NO_TOKEN: _State = (-math.inf, None, None, None)
+#  lifetime: the token's whole life, when this handler obtained it,
+#  forgotten: forget_token() was called; the token is kept only for its refresh token).
+# A plain tuple rather than a NamedTuple: CPython indexes exact tuples fastest.
+_State: TypeAlias = tuple[float, tuple[str, str] | None, "BearerToken | None", float | None, bool]
+_NO_TOKEN: _State = (-math.inf, None, None, None, False)
 
 
 class OAuth2AccessTokenAuth(requests.auth.AuthBase):
@@ -127,8 +128,8 @@ class OAuth2AccessTokenAuth(requests.auth.AuthBase):
         leeway = _checked_leeway(leeway)
         with self._lock:
             self._leeway = leeway
-            renew_at, _, token, lifetime = self._state
-            if token is not None and renew_at > -math.inf:  # not a forgotten one
+            _, _, token, lifetime, forgotten = self._state
+            if token is not None and not forgotten:
                 self._state = self._state_for(token, lifetime)
 
     def _state_for(self, token: BearerToken | None, lifetime: float | None = None) -> _State:
@@ -149,14 +150,15 @@ class OAuth2AccessTokenAuth(requests.auth.AuthBase):
         )
         expires_at = token.expires_at
         if expires_at is None:
-            return (math.inf, header, token, lifetime)
+            return (math.inf, header, token, lifetime, False)
         margin = self._leeway if lifetime is None else min(self._leeway, lifetime / 2)
-        return (expires_at.timestamp() - margin, header, token, lifetime)
+        return (expires_at.timestamp() - margin, header, token, lifetime, False)
 
     @property
     def token(self) -> BearerToken | None:
-        """The current token; None until one is obtained."""
-        return self._state[2]
+        """The current token; None until one is obtained, and after `forget_token`."""
+        state = self._state
+        return None if state[4] else state[2]
 
     @token.setter
     def token(self, token: str | BearerToken | None) -> None:
@@ -184,7 +186,7 @@ class OAuth2AccessTokenAuth(requests.auth.AuthBase):
     def _renewed_token(self) -> BearerToken | None:
         """Renew the token unless another thread is doing it; then share its outcome."""
         with self._lock:
-            renew_at, _, before, _ = self._state
+            renew_at, _, before, _, _ = self._state
             if time.time() < renew_at:
                 return before
             renewal = self._renewal
@@ -220,7 +222,7 @@ class OAuth2AccessTokenAuth(requests.auth.AuthBase):
         refresh tokens may leave the refresh token out of its answer (RFC 6749 section 6);
         the current one is then kept for the next renewal.
         """
-        token = self.token
+        token = self._state[2]  # after forget_token too, for its refresh token
         if token is None or token.refresh_token is None:
             return
         fresh = self.client.refresh_token(token, **self.token_kwargs)
@@ -231,20 +233,20 @@ class OAuth2AccessTokenAuth(requests.auth.AuthBase):
     def forget_token(self) -> None:
         """Make the next request obtain a new token.
 
-        A token that has a refresh token is kept for it, but no longer sent; any other
-        token is dropped. While a renewal is under way, nothing changes: it brings a new
-        token anyway.
+        `token` is None afterwards, as upstream has it; but a token that has a refresh
+        token is kept out of sight for that refresh token. While a renewal is under way,
+        nothing changes: it brings a new token anyway.
         """
         with self._lock:
             if self._renewal is not None:
                 return
             token = self._state[2]
             kept = token if token is not None and token.refresh_token is not None else None
-            self._state = (-math.inf, None, kept, None)
+            self._state = (-math.inf, None, kept, None, True)
 
     def __repr__(self) -> str:
         """Name the client and show the (redacted) token."""
-        return f"{type(self).__name__}(client={self.client!r}, token={self._state[2]!r})"
+        return f"{type(self).__name__}(client={self.client!r}, token={self.token!r})"
 
 
 @hookimpl
