@@ -8,9 +8,11 @@ turns the parameters into a token request.
 from __future__ import annotations
 
 import logging
+import math
 import time
 from collections.abc import Mapping
 from enum import StrEnum
+from http.cookiejar import CookieJar
 from typing import TYPE_CHECKING, Any, ClassVar, Self
 from urllib.parse import urlsplit
 
@@ -48,7 +50,13 @@ from oauth2kit._exceptions import (
     redact_uri,
 )
 from oauth2kit._exchange import EndpointCall, EndpointResponse
-from oauth2kit._params import check_subclass, check_type, checked_timeout, is_number
+from oauth2kit._params import (
+    check_subclass,
+    check_type,
+    checked_requests_kwargs,
+    checked_timeout,
+    is_number,
+)
 from oauth2kit._tokens import BearerToken
 from oauth2kit._uri import validate_endpoint_uri, validate_issuer_uri
 
@@ -673,13 +681,7 @@ class OAuth2Client:
                 auth=call.auth,
             )
             self._hook("oauth2kit_prepare_request", call=call, request=request)
-            # Read after the hooks, which may have changed them (a URL, a certificate, ...).
-            self._checked_endpoint(call.endpoint, request.url)
-            transport = {
-                k: v for k, v in call.requests_kwargs.items() if k not in {"headers", "params"}
-            }
-            if not self.testing:
-                transport["proxies"] = _no_proxy_for_plain_http(request.url, transport)
+            transport = self._transport_after_hooks(call, request)
             try:
                 raw = self.session.request(
                     request.method,
@@ -688,6 +690,7 @@ class OAuth2Client:
                     data=request.data or None,
                     headers=request.headers,
                     auth=request.auth,
+                    hooks=request.hooks,
                     **transport,
                 )
             except OAuth2KitError:
@@ -706,6 +709,11 @@ class OAuth2Client:
                 raw.status_code,
             )
             self._hook("oauth2kit_fixup_response", call=call, response=response)
+            if not is_number(response.status_code) or isinstance(response.status_code, float):
+                msg = (
+                    f"an oauth2kit_fixup_response hook set status_code to {response.status_code!r}"
+                )
+                raise PluginError(msg)
             delay = (
                 _checked_delay(self._hook("oauth2kit_retry_request", call=call, response=response))
                 if call.attempt < MAX_ATTEMPTS
@@ -732,6 +740,34 @@ class OAuth2Client:
             )
             raise PluginError(msg)
         raise error
+
+    def _transport_after_hooks(
+        self, call: EndpointCall, request: requests.Request
+    ) -> dict[str, Any]:
+        """Check what the request hooks left, and return the arguments for `requests`.
+
+        Hooks may change the URL, form, headers, query, cookies and auth, and the call's
+        transport arguments (a client certificate); each is checked again here.
+        """
+        if request.files or request.json is not None:
+            msg = "oauth2kit_prepare_request hooks send forms: a request cannot carry files or json"
+            raise PluginError(msg)
+        self._checked_endpoint(call.endpoint, request.url)
+        transport = checked_requests_kwargs(call.requests_kwargs, self.timeout)
+        transport.pop("headers", None)  # on the request already, like the params
+        transport.pop("params", None)
+        # Never followed: a redirect would send the form (secrets, codes, tokens) wherever
+        # its Location points, unchecked. A 3xx answer is an error response instead.
+        transport["allow_redirects"] = False
+        if request.cookies:
+            given = transport.get("cookies")
+            if isinstance(given, CookieJar):
+                msg = "a hook set cookies on a call whose requests_kwargs cookies are a jar"
+                raise PluginError(msg)
+            transport["cookies"] = {**(given or {}), **request.cookies}
+        if not self.testing:
+            transport["proxies"] = _no_proxy_for_plain_http(request.url, transport)
+        return transport
 
     # --- misc -----------------------------------------------------------------------------
 
@@ -783,7 +819,9 @@ def _checked_delay(delay: object) -> float | None:
     if delay is None:
         return None
     if is_number(delay) and delay >= 0:
-        return float(delay)  # nan fails `>= 0`; inf is more than MAX_RETRY_DELAY
+        return (
+            float(delay) if delay <= MAX_RETRY_DELAY else math.inf
+        )  # 10**400: no overflow  # nan fails `>= 0`; inf is more than MAX_RETRY_DELAY
     msg = f"an oauth2kit_retry_request hook returned {delay!r}, not None or seconds >= 0"
     raise PluginError(msg)
 

@@ -49,7 +49,8 @@ class BaseClientAuthenticationMethod(requests.auth.AuthBase):
     def __call__(self, request: requests.PreparedRequest) -> requests.PreparedRequest:
         """Check that `request` is a form POST, then authenticate it."""
         content_type = request.headers.get("Content-Type")
-        if request.method != "POST" or (content_type is not None and content_type != _FORM):
+        media_type = None if content_type is None else content_type.split(";")[0].strip().lower()
+        if request.method != "POST" or (media_type is not None and media_type != _FORM):
             raise InvalidRequestForClientAuthentication(request)
         return self.authenticate(request)
 

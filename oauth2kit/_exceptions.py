@@ -8,6 +8,7 @@ against the upstream API catches the same things.
 from __future__ import annotations
 
 import copy
+import re
 from typing import TYPE_CHECKING, Any, Self, TypeVar
 
 import requests
@@ -96,14 +97,17 @@ class OAuth2KitError(Exception):
         # stored (a task queue's result backend): the client and the request's secrets
         # (its form body and Authorization header) stay behind.
         state = dict(self.__dict__)
-        if "client" in state:
-            state["client"] = None
+        for secretive in ("client", "token"):  # a token: MissingRefreshToken's, say
+            if secretive in state:
+                state[secretive] = None
         if isinstance(state.get("request"), requests.PreparedRequest):
             state["request"] = _without_secrets(state["request"])
         response = state.get("response")
         if isinstance(response, requests.Response) and response.request is not None:
             response = copy.copy(response)
             response.request = _without_secrets(response.request)
+            if response.ok:  # a success that could not be used may still hold tokens
+                response._content = b""  # noqa: SLF001 - requests has no public setter
             state["response"] = response
         return (_rebuild, (type(self), self.args), state)
 
@@ -256,14 +260,17 @@ def redact_uri(uri: str) -> str:
     Also for URIs without a scheme (``//user:pw@host``, ``user:pw@host/path``): when in
     doubt, more is hidden rather than less.
     """
-    head, sep, rest = uri.partition("//")
-    if not sep:
-        head, rest = "", uri
-    if "@" not in rest:
+    if "@" not in uri:
         return uri
-    # Up to the last "@": a password may hold "/", "?" or "#" (which makes the URI invalid,
-    # but must not show either). A "@" later in the URI hides a little too much, no more.
-    return f"{head}{sep}***@{rest.rpartition('@')[2]}"
+    # Everything after the scheme up to the last "@" goes: a password may hold "/", "//",
+    # "?" or "#" (which makes the URI invalid, but must not show either). A "@" later in
+    # the URI hides a little too much, no more.
+    scheme = _SCHEME.match(uri)
+    head = scheme.group(0) if scheme else ""
+    return f"{head}***@{uri.rpartition('@')[2]}"
+
+
+_SCHEME = re.compile(r"[A-Za-z][A-Za-z0-9+.-]*:(?://)?")
 
 
 class InvalidUri(OAuth2KitError, ValueError):

@@ -27,12 +27,25 @@ __all__ = ["EndpointCall", "EndpointResponse"]
 _METHODS = frozenset({"DELETE", "GET", "PATCH", "POST", "PUT"})
 
 
-def _resolved_auth(client: OAuth2Client, auth: object) -> AuthBase | None:
+class _NoAuth(AuthBase):
+    """No authentication at all; unlike None, it keeps the session's auth and netrc out."""
+
+    def __call__(self, request: requests.PreparedRequest) -> requests.PreparedRequest:
+        return request
+
+    def __repr__(self) -> str:
+        return "NoAuth()"
+
+
+_NO_AUTH = _NoAuth()
+
+
+def _resolved_auth(client: OAuth2Client, auth: object) -> AuthBase:
     """True: the client's authentication; False (or None): none; a handler: that one."""
     if auth is True:
         return client.auth
     if auth is False or auth is None:
-        return None
+        return _NO_AUTH
     if isinstance(auth, AuthBase):
         return auth
     msg = f"auth must be True, False or a requests auth handler, got {type(auth).__name__}"
@@ -52,7 +65,8 @@ class EndpointCall:
             `requests.Request` and may change them there.
         grant: for token requests, the grant name (``client_credentials``, ...).
         auth: the auth handler applied when the request is prepared: the client's
-            authentication by default, None for none, or another handler, such as the
+            authentication by default, a handler that adds nothing (keeping the session's
+            auth and netrc out) for none, or another handler, such as the
             access token for a userinfo request.
         options: anything else the caller or a plugin wants the parse hooks to see,
             e.g. ``token_class`` or a DPoP key.

@@ -202,7 +202,7 @@ class PluginHost:
             PluginError: if no plugin of that name was registered or recorded.
         """
         with self._lock:
-            if name not in self._records:
+            if not isinstance(name, str) or name not in self._records:
                 msg = f"no plugin named {name!r} is registered"
                 raise PluginError(msg)
             self._remove(name)
@@ -281,7 +281,7 @@ class PluginHost:
 
     def status(self, name: str) -> PluginStatus | None:
         """Plugin `name`'s status (``loaded``, ``blocked``, ``failed``), or None if unknown."""
-        record = self._records.get(name)
+        record = self._records.get(name) if isinstance(name, str) else None
         return None if record is None else record.status
 
     def plugins(self) -> list[PluginInfo]:

@@ -21,7 +21,7 @@ __all__ = [
 # The `requests` arguments a caller may pass in ``requests_kwargs``: the kernel sets the
 # method, URL, form data and auth itself, and merges ``headers`` and ``params`` in.
 _TRANSPORT_ARGUMENTS = frozenset(
-    {"allow_redirects", "cert", "cookies", "headers", "params", "proxies", "timeout", "verify"}
+    {"cert", "cookies", "headers", "params", "proxies", "timeout", "verify"}
 )  # fmt: skip
 
 _INF = float("inf")
@@ -81,15 +81,26 @@ def checked_form(data: object) -> dict[str, Any]:
     return {str(name): value for name, value in form.items()}  # all strs, checked above
 
 
-def _str_map(value: object, *, form_values: bool = False) -> bool:
-    """A mapping of strs to strs (or to form values, for query parameters)."""
-    return isinstance(value, Mapping) and all(
-        isinstance(key, str)
-        and (
-            _is_form_value(item)
-            if form_values
-            else isinstance(item, str) and "\r" not in item and "\n" not in item
-        )
+def _is_name(value: object) -> bool:
+    """A header or cookie name: printable ASCII, no spaces or separators that break it."""
+    return (
+        isinstance(value, str)
+        and value.isascii()
+        and value.isprintable()
+        and bool(value)
+        and not any(ch.isspace() or ch in ":;=," for ch in value)
+    )
+
+
+def _str_map(value: object, *, form_values: bool = False, cookie: bool = False) -> bool:
+    """A mapping of names to strs (or to form values, for query parameters)."""
+    if not isinstance(value, Mapping):
+        return False
+    if form_values:
+        return all(isinstance(key, str) and _is_form_value(item) for key, item in value.items())
+    forbidden = "\r\n;," if cookie else "\r\n"
+    return all(
+        _is_name(key) and isinstance(item, str) and not any(ch in forbidden for ch in item)
         for key, item in value.items()
     )
 
@@ -97,8 +108,7 @@ def _str_map(value: object, *, form_values: bool = False) -> bool:
 def checked_requests_kwargs(kwargs: object, default_timeout: Any) -> dict[str, Any]:
     """Return the transport arguments `kwargs` for `requests`, checked, with defaults.
 
-    The timeout defaults to `default_timeout`, and redirects are not followed: a redirect
-    would send the form (secrets, codes, tokens) wherever its Location points, unchecked.
+    The timeout defaults to `default_timeout`.
 
     Raises:
         InvalidParam: for an argument the kernel sets itself or that `requests` lacks, or a
@@ -115,23 +125,23 @@ def checked_requests_kwargs(kwargs: object, default_timeout: Any) -> dict[str, A
         )
         raise InvalidParam(msg)
     cert = checked.get("cert")
+    verify = checked.get("verify", True)
     valid = {
         "headers": _str_map(checked.get("headers", {})),
         "proxies": _str_map(checked.get("proxies", {})),
         "cookies": isinstance(checked.get("cookies"), CookieJar)
-        or _str_map(checked.get("cookies", {})),
+        or _str_map(checked.get("cookies", {}), cookie=True),
         "params": _str_map(checked.get("params", {}), form_values=True),
         "cert": cert is None
         or isinstance(cert, str)
         or (isinstance(cert, tuple) and len(cert) == 2 and all(isinstance(c, str) for c in cert)),  # noqa: PLR2004
-        "verify": isinstance(checked.get("verify", True), bool | str),
-        "allow_redirects": isinstance(checked.get("allow_redirects", False), bool),
+        # A CA bundle path, or a bool: "" would switch verification off, unsaid.
+        "verify": isinstance(verify, bool) or (isinstance(verify, str) and bool(verify)),
     }
     if bad := sorted(name for name, ok in valid.items() if not ok):
         msg = f"requests_kwargs: unusable value for {', '.join(map(repr, bad))}"
         raise InvalidParam(msg)
     checked["timeout"] = checked_timeout(checked.get("timeout", default_timeout))
-    checked.setdefault("allow_redirects", False)
     return checked
 
 
@@ -167,6 +177,7 @@ def normalize_scope(scope: object) -> str | None:
         return scope
     if isinstance(scope, Iterable) and not isinstance(scope, bytes | dict):
         items = list(scope)
-        if all(isinstance(item, str) for item in items):
+        # RFC 6749 section 3.3: one or more scope-tokens, none empty or with spaces.
+        if items and all(isinstance(item, str) and item and " " not in item for item in items):
             return " ".join(items)
     raise InvalidScopeParam(scope)

@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING, Any, ClassVar, Self
 import requests.auth
 
 from oauth2kit._exceptions import ExpiredAccessToken, InvalidParam
-from oauth2kit._params import check_type, normalize_scope
+from oauth2kit._params import check_type, is_number, normalize_scope
 
 __all__ = ["BearerToken", "TokenResponse", "parse_expires_in"]
 
@@ -111,7 +111,7 @@ class BearerToken(TokenResponse, requests.auth.AuthBase):
         if not isinstance(access_token, str) or not access_token:
             msg = f"access_token must be a non-empty str, got {type(access_token).__name__}"
             raise InvalidParam(msg)
-        if not access_token.isprintable() or any(ch.isspace() for ch in access_token):
+        if not (access_token.isascii() and access_token.isprintable()) or " " in access_token:
             # It goes into an Authorization header (the value itself stays out of the message).
             msg = "access_token must not contain whitespace or control characters"
             raise InvalidParam(msg)
@@ -123,8 +123,11 @@ class BearerToken(TokenResponse, requests.auth.AuthBase):
         check_type("refresh_token", refresh_token, str)
         check_type("id_token", id_token, str)
         check_type("expires_at", expires_at, datetime)
+        # Some servers send "" (or []) for "none": an empty token or scope is no token or scope.
+        refresh_token = refresh_token or None
+        id_token = id_token or None
         # Some servers send the scope as a JSON array; it is a space-separated string here.
-        scope = normalize_scope(scope)
+        scope = None if scope in ("", []) else normalize_scope(scope)
         if expires_at is None:
             seconds = parse_expires_in(expires_in)
             if seconds is not None:
@@ -155,6 +158,9 @@ class BearerToken(TokenResponse, requests.auth.AuthBase):
 
     def is_expired(self, leeway: float = 0) -> bool | None:
         """Tell whether the token expires within `leeway` seconds; None if its expiry is unknown."""
+        if not is_number(leeway):
+            msg = f"leeway must be a number of seconds, got {type(leeway).__name__}"
+            raise InvalidParam(msg)
         if self._expires_ts is None:
             return None
         return time.time() + leeway > self._expires_ts

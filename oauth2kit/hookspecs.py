@@ -208,7 +208,9 @@ def oauth2kit_prepare_request(call: EndpointCall, request: requests.Request) -> 
     `request.data` holds the form fields, `request.headers` the headers; client
     authentication (`request.auth`) runs after these hooks, when the request is prepared.
     Transport settings are in ``call.requests_kwargs``: a mutual-TLS plugin sets ``cert``
-    there (and may point `request.url` at the server's ``mtls_endpoint_aliases``).
+    there (and may point `request.url` at the server's ``mtls_endpoint_aliases``). The URL,
+    cookies and transport settings are checked again after the hooks; files or a JSON body
+    are refused (endpoints take forms).
     """
 
 

@@ -859,3 +859,153 @@ def test_invalid_uri_errors_is_a_method_as_upstream() -> None:
     with pytest.raises(InvalidUri) as caught:
         validate_endpoint_uri("http://as.example/t#f")
     assert list(caught.value.errors()) == ["must use https", "must not contain a uri fragment"]
+
+
+@responses.activate
+def test_a_refresh_answer_without_refresh_token_keeps_the_one_used_before_hooks_see_it() -> None:
+    # RFC 6749 section 6: a server that does not rotate may leave it out. Stubbed here:
+    # the test server always rotates or resends it.
+    responses.post(TOKEN_ENDPOINT, json={"access_token": "at2", "expires_in": 60})
+    seen: list[str | None] = []
+
+    class Store:
+        @hookimpl
+        def oauth2kit_token_obtained(self, call: EndpointCall, token: BearerToken) -> None:
+            seen.append(token.refresh_token)
+
+    host = PluginHost()
+    host.register(Store(), name="store")
+    c = OAuth2Client(TOKEN_ENDPOINT, client_id="c", client_secret="s", plugins=host)
+    token = c.refresh_token("rt-1")
+    assert token.refresh_token == "rt-1"
+    assert seen == ["rt-1"]
+
+
+def test_verify_must_be_a_bool_or_a_ca_bundle_path() -> None:
+    with pytest.raises(InvalidParam, match="unusable value for 'verify'"):
+        client().client_credentials(requests_kwargs={"verify": ""})
+
+
+# --- fifth review ----------------------------------------------------------------------------
+
+
+def test_redirects_cannot_be_turned_on() -> None:
+    with pytest.raises(InvalidParam, match="'allow_redirects' cannot be passed"):
+        client().client_credentials(requests_kwargs={"allow_redirects": True})
+
+
+@responses.activate
+def test_no_auth_means_none_not_the_session_auth_or_netrc() -> None:
+    responses.post(f"{TOKEN_ENDPOINT}/x", json={"ok": True})
+    session = requests.Session()
+    session.auth = ("gateway-user", "gateway-password")
+    c = client(session=session, x_endpoint=f"{TOKEN_ENDPOINT}/x")
+    with pytest.raises(OAuth2Error):  # nothing parses this endpoint: the request is what counts
+        c.request_endpoint("x_endpoint", auth=False)
+    assert "Authorization" not in responses.calls[0].request.headers
+
+
+@pytest.mark.parametrize("scope", [[], ["read", ""], ["read write"]])
+def test_malformed_scope_lists_are_refused(scope: list[str]) -> None:
+    with pytest.raises(InvalidScopeParam):
+        client().client_credentials(scope=scope)
+
+
+def test_form_content_type_with_a_charset_is_a_form() -> None:
+    request = requests.Request(
+        "POST",
+        TOKEN_ENDPOINT,
+        data={"a": "b"},
+        headers={"Content-Type": "application/x-www-form-urlencoded; charset=UTF-8"},
+    ).prepare()
+    assert "client_secret=s" in str(ClientSecretPost("c", "s")(request).body)
+
+
+@responses.activate
+def test_hooks_that_leave_what_requests_cannot_send_are_plugin_errors() -> None:
+    responses.post(TOKEN_ENDPOINT, status=200, json={"access_token": "t"})
+
+    class Meddler:
+        def __init__(self, action: str) -> None:
+            self.action = action
+
+        @hookimpl
+        def oauth2kit_prepare_request(self, call: EndpointCall, request: requests.Request) -> None:
+            if self.action == "files":
+                request.files = {"f": b"x"}
+            else:
+                call.requests_kwargs["auth"] = ("u", "p")
+
+    for action, error, message in [
+        ("files", PluginError, "cannot carry files or json"),
+        ("auth", InvalidParam, "'auth' cannot be passed"),
+    ]:
+        host = PluginHost()
+        host.register(Meddler(action), name="meddler")
+        c = OAuth2Client(TOKEN_ENDPOINT, client_id="c", client_secret="s", plugins=host)
+        with pytest.raises(error, match=message):
+            c.client_credentials()
+
+
+@responses.activate
+def test_a_status_code_set_to_garbage_by_a_hook_is_a_plugin_error() -> None:
+    responses.post(TOKEN_ENDPOINT, status=200, json={"access_token": "t"})
+
+    class Fixer:
+        @hookimpl
+        def oauth2kit_fixup_response(self, call: EndpointCall, response: EndpointResponse) -> None:
+            response.status_code = "200"  # type: ignore[assignment]
+
+    host = PluginHost()
+    host.register(Fixer(), name="fixer")
+    c = OAuth2Client(TOKEN_ENDPOINT, client_id="c", client_secret="s", plugins=host)
+    with pytest.raises(PluginError, match="set status_code to '200'"):
+        c.client_credentials()
+
+
+@responses.activate
+def test_cookies_set_by_a_hook_are_sent() -> None:
+    responses.post(TOKEN_ENDPOINT, json={"access_token": "t"})
+
+    class Cookies:
+        @hookimpl
+        def oauth2kit_prepare_request(self, call: EndpointCall, request: requests.Request) -> None:
+            request.cookies = {"affinity": "node-2"}
+
+    host = PluginHost()
+    host.register(Cookies(), name="cookies")
+    OAuth2Client(
+        TOKEN_ENDPOINT, client_id="c", client_secret="s", plugins=host
+    ).client_credentials()
+    assert responses.calls[0].request.headers["Cookie"] == "affinity=node-2"
+
+
+@pytest.mark.parametrize(
+    "requests_kwargs", [{"headers": {"X\r\nY": "1"}}, {"cookies": {"a": "v; admin=1"}}]
+)
+def test_header_and_cookie_names_and_values_that_break_the_request_are_refused(
+    requests_kwargs: dict[str, Any],
+) -> None:
+    with pytest.raises(InvalidParam, match="unusable value"):
+        client().client_credentials(requests_kwargs=requests_kwargs)
+
+
+def test_a_non_ascii_access_token_is_refused() -> None:
+    with pytest.raises(InvalidParam, match="whitespace or control characters"):
+        BearerToken("tok\u20acen")
+
+
+def test_empty_refresh_and_id_tokens_are_none() -> None:
+    token = BearerToken.from_response({"access_token": "a", "refresh_token": "", "id_token": ""})
+    assert (token.refresh_token, token.id_token) == (None, None)
+
+
+def test_is_expired_checks_its_leeway() -> None:
+    with pytest.raises(InvalidParam, match="leeway must be a number"):
+        BearerToken("a", expires_in=10).is_expired("5")  # type: ignore[arg-type]
+
+
+def test_a_password_split_by_slashes_does_not_show() -> None:
+    with pytest.raises(InvalidEndpointUri) as caught:
+        OAuth2Client("https:/user:pa//ss@as.example/token", client_id="c")
+    assert "pa" not in caught.value.uri

@@ -70,3 +70,9 @@ def test_a_real_endpoint_error_crosses_a_process_boundary(auth_server: AuthServe
     copied = copy.copy(error)
     _same(copied, error)
     assert copied.client is client
+
+
+def test_a_pickled_error_leaves_tokens_behind() -> None:
+    error = MissingRefreshToken(BearerToken("access-token-value"))
+    assert b"access-token-value" not in pickle.dumps(error)
+    assert pickle.loads(pickle.dumps(error)).token is None

@@ -387,3 +387,9 @@ def test_extensions_cannot_take_names_the_package_has(empty_host: PluginHost, na
         name="shadow",
     )
     assert info.status == "failed"
+
+
+def test_unregister_and_status_take_names(empty_host: PluginHost) -> None:
+    assert empty_host.status(["x"]) is None  # type: ignore[arg-type]
+    with pytest.raises(PluginError, match="no plugin named"):
+        empty_host.unregister(["x"])  # type: ignore[arg-type]

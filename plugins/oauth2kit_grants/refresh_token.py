@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any, Final
 
-from oauth2kit import BearerToken, InvalidParam, MissingRefreshToken, normalize_scope
+from oauth2kit import BearerToken, EndpointCall, InvalidParam, MissingRefreshToken, normalize_scope
 from oauth2kit.hookspecs import hookimpl
 
 if TYPE_CHECKING:
@@ -45,3 +45,14 @@ class RefreshTokenGrant:
 def oauth2kit_register_grant_types(registry: Registry[GrantType]) -> None:
     """Register ``refresh_token``."""
     registry.add("refresh_token", RefreshTokenGrant())
+
+
+@hookimpl(tryfirst=True)
+def oauth2kit_token_obtained(call: EndpointCall, token: BearerToken) -> None:
+    """Keep the refresh token that was used when the server sends no new one.
+
+    A server that does not rotate refresh tokens may leave it out (RFC 6749 section 6).
+    ``tryfirst``, so that the hooks that store tokens see the one that can be refreshed.
+    """
+    if call.grant == "refresh_token" and token.refresh_token is None:
+        token.refresh_token = call.data["refresh_token"]

@@ -162,9 +162,9 @@ class OAuth2AccessTokenAuth(requests.auth.AuthBase):
 
     @token.setter
     def token(self, token: str | BearerToken | None) -> None:
-        state = self._state_for(_checked_token(token))
-        with self._lock:
-            self._state = state
+        checked = _checked_token(token)
+        with self._lock:  # with the leeway of this moment, not of before a concurrent change
+            self._state = self._state_for(checked)
 
     def __call__(self, request: requests.PreparedRequest) -> requests.PreparedRequest:
         """Add the token to `request`, renewing it first if it is due."""
@@ -220,15 +220,12 @@ class OAuth2AccessTokenAuth(requests.auth.AuthBase):
         Without a refresh token nothing happens, and the current token is used until it
         really expires (then `ExpiredAccessToken` is raised). A server that does not rotate
         refresh tokens may leave the refresh token out of its answer (RFC 6749 section 6);
-        the current one is then kept for the next renewal.
+        the refresh token grant then keeps the one it used.
         """
         token = self._state[2]  # after forget_token too, for its refresh token
         if token is None or token.refresh_token is None:
             return
-        fresh = self.client.refresh_token(token, **self.token_kwargs)
-        if fresh.refresh_token is None:
-            fresh.refresh_token = token.refresh_token
-        self.token = fresh
+        self.token = self.client.refresh_token(token, **self.token_kwargs)
 
     def forget_token(self) -> None:
         """Make the next request obtain a new token.
