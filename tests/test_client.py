@@ -71,6 +71,13 @@ def client(**kwargs: Any) -> OAuth2Client:
     return OAuth2Client(TOKEN_ENDPOINT, **kwargs)
 
 
+def client_with(plugin: object) -> OAuth2Client:
+    """A client whose host has the built-ins and `plugin`, registered at run time."""
+    host = PluginHost()
+    host.register(plugin, name=type(plugin).__name__.lower())
+    return OAuth2Client(TOKEN_ENDPOINT, client_id="c", client_secret="s", plugins=host)
+
+
 # --- endpoint URIs --------------------------------------------------------------------------
 
 
@@ -373,9 +380,7 @@ def test_prepare_fixup_and_retry_hooks_run_around_each_request() -> None:
         ) -> float | None:
             return 0 if response.status_code == 503 else None
 
-    host = PluginHost()
-    host.register(Vendor(), name="vendor.test")
-    c = OAuth2Client(TOKEN_ENDPOINT, client_id="c", client_secret="s", plugins=host)
+    c = client_with(Vendor())
     with pytest.raises(InvalidGrant):
         c.client_credentials()
     assert attempts == [1, 2]
@@ -399,9 +404,7 @@ class Misbehaving:
 
 
 def misbehaving_client(**kwargs: object) -> OAuth2Client:
-    host = PluginHost()
-    host.register(Misbehaving(**kwargs), name="misbehaving")
-    return OAuth2Client(TOKEN_ENDPOINT, client_id="c", client_secret="s", plugins=host)
+    return client_with(Misbehaving(**kwargs))
 
 
 @pytest.mark.parametrize("delay", ["soon", -1, float("nan"), True])
@@ -443,9 +446,7 @@ def test_a_grant_plugin_that_fails_to_build_its_request_is_a_plugin_error() -> N
         def oauth2kit_register_grant_types(self, registry: Any) -> None:
             registry.add("broken", Broken())
 
-    host = PluginHost()
-    host.register(BrokenPlugin(), name="broken")
-    c = OAuth2Client(TOKEN_ENDPOINT, client_id="c", client_secret="s", plugins=host)
+    c = client_with(BrokenPlugin())
     with pytest.raises(PluginError, match="'broken' grant's plugin failed") as caught:
         c.grant("broken")
     assert isinstance(caught.value.__cause__, KeyError)
@@ -460,9 +461,7 @@ def test_retries_are_capped() -> None:
         def oauth2kit_retry_request(self, call: EndpointCall, response: EndpointResponse) -> float:
             return 0
 
-    host = PluginHost()
-    host.register(AlwaysRetry(), name="retry.always")
-    c = OAuth2Client(TOKEN_ENDPOINT, client_id="c", client_secret="s", plugins=host)
+    c = client_with(AlwaysRetry())
     with pytest.raises(InvalidTokenResponse):
         c.client_credentials()
     assert len(responses.calls) == 3
@@ -713,9 +712,7 @@ def test_a_stray_exception_from_a_plugin_hook_becomes_a_plugin_error() -> None:
             empty: dict[str, str] = {}
             _ = empty["missing"]
 
-    host = PluginHost()
-    host.register(Buggy(), name="buggy")
-    c = OAuth2Client(TOKEN_ENDPOINT, client_id="c", client_secret="s", plugins=host)
+    c = client_with(Buggy())
     with pytest.raises(
         PluginError, match="oauth2kit_prepare_request hook raised KeyError"
     ) as caught:
@@ -819,9 +816,7 @@ def test_a_url_changed_by_a_hook_is_checked_again() -> None:
         def oauth2kit_prepare_request(self, call: EndpointCall, request: requests.Request) -> None:
             request.url = "http://evil.example/token"
 
-    host = PluginHost()
-    host.register(Redirector(), name="redirector")
-    c = OAuth2Client(TOKEN_ENDPOINT, client_id="c", client_secret="s", plugins=host)
+    c = client_with(Redirector())
     with pytest.raises(InvalidEndpointUri, match="must use https"):
         c.client_credentials()
     assert len(responses.calls) == 0
@@ -873,9 +868,7 @@ def test_a_refresh_answer_without_refresh_token_keeps_the_one_used_before_hooks_
         def oauth2kit_token_obtained(self, call: EndpointCall, token: BearerToken) -> None:
             seen.append(token.refresh_token)
 
-    host = PluginHost()
-    host.register(Store(), name="store")
-    c = OAuth2Client(TOKEN_ENDPOINT, client_id="c", client_secret="s", plugins=host)
+    c = client_with(Store())
     token = c.refresh_token("rt-1")
     assert token.refresh_token == "rt-1"
     assert seen == ["rt-1"]
@@ -940,9 +933,7 @@ def test_hooks_that_leave_what_requests_cannot_send_are_plugin_errors() -> None:
         ("files", PluginError, "cannot carry files or json"),
         ("auth", InvalidParam, "'auth' cannot be passed"),
     ]:
-        host = PluginHost()
-        host.register(Meddler(action), name="meddler")
-        c = OAuth2Client(TOKEN_ENDPOINT, client_id="c", client_secret="s", plugins=host)
+        c = client_with(Meddler(action))
         with pytest.raises(error, match=message):
             c.client_credentials()
 
@@ -956,9 +947,7 @@ def test_a_status_code_set_to_garbage_by_a_hook_is_a_plugin_error() -> None:
         def oauth2kit_fixup_response(self, call: EndpointCall, response: EndpointResponse) -> None:
             response.status_code = "200"  # type: ignore[assignment]
 
-    host = PluginHost()
-    host.register(Fixer(), name="fixer")
-    c = OAuth2Client(TOKEN_ENDPOINT, client_id="c", client_secret="s", plugins=host)
+    c = client_with(Fixer())
     with pytest.raises(PluginError, match="set status_code to '200'"):
         c.client_credentials()
 
@@ -972,11 +961,7 @@ def test_cookies_set_by_a_hook_are_sent() -> None:
         def oauth2kit_prepare_request(self, call: EndpointCall, request: requests.Request) -> None:
             request.cookies = {"affinity": "node-2"}
 
-    host = PluginHost()
-    host.register(Cookies(), name="cookies")
-    OAuth2Client(
-        TOKEN_ENDPOINT, client_id="c", client_secret="s", plugins=host
-    ).client_credentials()
+    client_with(Cookies()).client_credentials()
     assert responses.calls[0].request.headers["Cookie"] == "affinity=node-2"
 
 
