@@ -671,48 +671,11 @@ class OAuth2Client:
             OAuth2Error: (or the subclass an error hook chose) for an error response.
         """
         while True:
-            extra = call.requests_kwargs
-            request = requests.Request(
-                call.method,
-                call.url,
-                data=dict(call.data),
-                headers={"Accept": "application/json", **(extra.get("headers") or {})},
-                params=dict(extra.get("params") or {}),
-                auth=call.auth,
-            )
-            self._hook("oauth2kit_prepare_request", call=call, request=request)
-            transport = self._transport_after_hooks(call, request)
-            try:
-                raw = self.session.request(
-                    request.method,
-                    request.url,
-                    params=request.params or None,
-                    data=request.data or None,
-                    headers=request.headers,
-                    auth=request.auth,
-                    hooks=request.hooks,
-                    **transport,
-                )
-            except OAuth2KitError:
-                raise  # from an auth handler, while requests prepared the request
-            except (requests.RequestException, OSError, ValueError) as exc:
-                # OSError: a CA bundle or client certificate file that cannot be read;
-                # ValueError: a URL that urllib3 cannot use (a DNS label over 63 characters).
-                msg = f"{call.method} {redact_uri(call.url)} failed: {type(exc).__name__}"
-                raise TransportError(msg, request=getattr(exc, "request", None)) from exc
-            response = call.response = EndpointResponse(raw)
-            logger.debug(
-                "%s %s (%s) -> %s",
-                call.method,
-                redact_uri(call.url),
-                call.grant or "-",
-                raw.status_code,
-            )
+            response = call.response = self._send_once(call)
             self._hook("oauth2kit_fixup_response", call=call, response=response)
-            if not is_number(response.status_code) or isinstance(response.status_code, float):
-                msg = (
-                    f"an oauth2kit_fixup_response hook set status_code to {response.status_code!r}"
-                )
+            status = response.status_code
+            if isinstance(status, bool) or not isinstance(status, int):
+                msg = f"an oauth2kit_fixup_response hook set status_code to {status!r}"
                 raise PluginError(msg)
             delay = (
                 _checked_delay(self._hook("oauth2kit_retry_request", call=call, response=response))
@@ -720,19 +683,62 @@ class OAuth2Client:
                 else None
             )
             if delay is None or delay > MAX_RETRY_DELAY:
-                break
+                return self._parsed(call, response)
             time.sleep(delay)
             call.attempt += 1
 
+    def _send_once(self, call: EndpointCall) -> EndpointResponse:
+        """Build the request, run the request hooks, and send it once."""
+        extra = call.requests_kwargs
+        request = requests.Request(
+            call.method,
+            call.url,
+            data=dict(call.data),
+            headers={"Accept": "application/json", **(extra.get("headers") or {})},
+            params=dict(extra.get("params") or {}),
+            auth=call.auth,
+        )
+        self._hook("oauth2kit_prepare_request", call=call, request=request)
+        transport = self._transport_after_hooks(call, request)
+        try:
+            raw = self.session.request(
+                request.method,
+                request.url,
+                params=request.params or None,
+                data=request.data or None,
+                headers=request.headers,
+                auth=request.auth,
+                hooks=request.hooks,
+                **transport,
+            )
+        except OAuth2KitError:
+            raise  # from an auth handler, while requests prepared the request
+        except (requests.RequestException, OSError, ValueError) as exc:
+            # OSError: a CA bundle or client certificate file that cannot be read;
+            # ValueError: a URL that urllib3 cannot use (a DNS label over 63 characters).
+            msg = f"{call.method} {redact_uri(call.url)} failed: {type(exc).__name__}"
+            raise TransportError(msg, request=getattr(exc, "request", None)) from exc
+        logger.debug(
+            "%s %s (%s) -> %s",
+            call.method,
+            redact_uri(call.url),
+            call.grant or "-",
+            raw.status_code,
+        )
+        return EndpointResponse(raw)
+
+    def _parsed(self, call: EndpointCall, response: EndpointResponse) -> Any:
+        """The result of a successful response, or the exception for an error response."""
         if response.ok:
             result = self._hook("oauth2kit_parse_response", call=call, response=response)
             if result is None:
                 msg = f"no plugin parses responses from {call.endpoint} ({response.describe()})"
-                raise OAuth2Error(raw, self, msg)
+                raise OAuth2Error(response.response, self, msg)
             return result
         error = self._hook("oauth2kit_parse_error", call=call, response=response)
         if error is None:
-            error = OAuth2Error(raw, self, f"{call.endpoint} answered {response.describe()}")
+            described = f"{call.endpoint} answered {response.describe()}"
+            error = OAuth2Error(response.response, self, described)
         elif not isinstance(error, OAuth2KitError):
             msg = (
                 f"an oauth2kit_parse_error hook returned a {type(error).__name__},"
