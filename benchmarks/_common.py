@@ -13,7 +13,7 @@ from functools import cache
 from typing import TYPE_CHECKING, Any, TypeVar
 
 if TYPE_CHECKING:
-    from collections.abc import Iterable, Sequence
+    from collections.abc import Iterable, Iterator, Sequence
 
 T = TypeVar("T")
 
@@ -181,6 +181,18 @@ class ChildRuns:
 
     outputs: list[dict[str, Any]] = field(default_factory=list)
     error: str | None = None
+
+
+def measured_rows(
+    rows: dict[str, Row], jobs: Sequence[Job]
+) -> Iterator[tuple[Row, list[dict[str, Any]]]]:
+    """Run `jobs`; yield each job's row with its outputs, marking rows whose child failed."""
+    for key, runs in run_jobs(jobs).items():
+        row = rows[key]
+        if runs.error is not None or not runs.outputs:
+            row.missing = runs.error or "no runs"
+            continue
+        yield row, runs.outputs
 
 
 def run_jobs(jobs: Sequence[Job]) -> dict[str, ChildRuns]:

@@ -6,7 +6,7 @@ import importlib.metadata
 import importlib.util
 from dataclasses import dataclass
 
-from _common import Job, Row, Stats, Target, run_jobs
+from _common import Job, Row, Stats, Target, measured_rows
 
 TARGET_FIRST_S = 15e-3
 
@@ -135,20 +135,16 @@ def run(main_reps: int, context_reps: int) -> tuple[list[Row], list[Target], lis
         reps = main_reps if case.key == "oauth2kit" else context_reps
         jobs.append(Job(case.key, code, reps, dict(case.env)))
 
-    for key, runs in run_jobs(jobs).items():
-        row = rows[key]
-        if runs.error is not None or not runs.outputs:
-            row.missing = runs.error or "no runs"
-            continue
-        row.stats = Stats.of([out["first"] for out in runs.outputs])
-        second = Stats.of([out["second"] for out in runs.outputs])
-        imported = Stats.of([out["import"] for out in runs.outputs])
+    for row, outputs in measured_rows(rows, jobs):
+        row.stats = Stats.of([out["first"] for out in outputs])
+        second = Stats.of([out["second"] for out in outputs])
+        imported = Stats.of([out["import"] for out in outputs])
         row.extra = {
             "2nd (median)": f"{second.median * 1e3:.2f} ms",
             "import (median)": f"{imported.median * 1e3:.1f} ms",
             "second": second,
             "import": imported,
-            "info": runs.outputs[-1]["info"],
+            "info": outputs[-1]["info"],
         }
 
     notes: list[str] = []

@@ -5,7 +5,7 @@ from __future__ import annotations
 import importlib.util
 from dataclasses import dataclass
 
-from _common import Job, Row, Stats, Target, run_jobs
+from _common import Job, Row, Stats, Target, measured_rows
 
 #: Heavy dependencies that `import oauth2kit` must leave for later (plugins, JOSE, crypto).
 #: ``attr`` is the other top-level package of the attrs distribution.
@@ -80,20 +80,16 @@ def run(main_reps: int, context_reps: int) -> tuple[list[Row], list[Target]]:
         jobs.append(Job(case.key, code, main_reps if case.main else context_reps))
 
     present: dict[str, list[str]] = {}
-    for key, runs in run_jobs(jobs).items():
-        row = rows[key]
-        if runs.error is not None or not runs.outputs:
-            row.missing = runs.error or "no runs"
-            continue
-        row.stats = Stats.of([out["seconds"] for out in runs.outputs])
-        if key == "oauth2kit_increment":
-            increment = Stats.of([out["increment"] for out in runs.outputs])
+    for row, outputs in measured_rows(rows, jobs):
+        row.stats = Stats.of([out["seconds"] for out in outputs])
+        if row.key == "oauth2kit_increment":
+            increment = Stats.of([out["increment"] for out in outputs])
             row.extra["increment"] = increment
             row.label = f"{row.label}: +{increment.median * 1e3:.2f} ms"
-        present[key] = sorted({m for out in runs.outputs for m in out["present"]})
+        present[row.key] = sorted({m for out in outputs for m in out["present"]})
         row.extra |= {
-            "modules": runs.outputs[-1]["modules"],
-            "heavy deps": ",".join(present[key]) or "none",
+            "modules": outputs[-1]["modules"],
+            "heavy deps": ",".join(present[row.key]) or "none",
         }
     return list(rows.values()), _targets(rows, present)
 
