@@ -51,6 +51,9 @@ class Row:
     stats: Stats | None = None
     #: Why there is no measurement (a peer that is not installed, a child that failed).
     missing: str | None = None
+    #: The word printed before `missing`: MISSING (not installed, child failed), ERROR (the
+    #: contender raised), NOT AVAILABLE YET (a feature that has not landed).
+    missing_kind: str = "MISSING"
     extra: dict[str, Any] = field(default_factory=dict)
 
 
@@ -133,7 +136,14 @@ def print_table(
     for row in rows:
         if row.stats is None:
             lines.append(
-                [row.label, f"MISSING: {row.missing}", "", "", "", *["" for _ in extra_cols]]
+                [
+                    row.label,
+                    f"{row.missing_kind}: {row.missing}",
+                    "",
+                    "",
+                    "",
+                    *["" for _ in extra_cols],
+                ]
             )
             continue
         lines.append(

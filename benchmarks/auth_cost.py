@@ -171,8 +171,12 @@ def _prepare(
     """Build one contender's handler and timer; None (with `row.missing` set) if it cannot run."""
     try:
         handler = factory()
-    except ImportError as exc:
+    except ModuleNotFoundError as exc:
         row.missing = f"not installed ({exc.name})"
+        return None
+    except Exception as exc:  # noqa: BLE001 - a broken contender is a row, not a crash
+        row.missing_kind = "ERROR"
+        row.missing = f"{type(exc).__name__}: {exc}".splitlines()[0][:120]
         return None
     # One request per contender, built the same way and reused: each call overwrites the
     # same header, and no contender sees another's leftovers.

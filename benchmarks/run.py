@@ -1,13 +1,15 @@
 """Benchmarks of oauth2kit against requests and its peers: ``python benchmarks/run.py``.
 
-Three measurements, each run for every contender under the same conditions in one run:
+Four measurements, each run for every contender under the same conditions in one run:
 
 1. import cost, timed inside fresh interpreters;
 2. per-request cost of auth handlers holding a cached, valid token;
-3. client construction in a fresh interpreter (the first one discovers the plugins).
+3. client construction in a fresh interpreter (the first one discovers the plugins);
+4. whole round trips (token, introspection, revocation) against a local keep-alive server.
 
 Targets are printed as PASS/FAIL. The exit status is 0 whatever they say (benchmarks
-inform, they do not gate) unless ``--check`` is given. Nothing here contacts any host.
+inform, they do not gate) unless ``--check`` is given. Nothing here contacts any host but
+127.0.0.1, where the round-trip benchmark runs its own server.
 """
 
 from __future__ import annotations
@@ -29,6 +31,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 import auth_cost
 import construction
 import import_cost
+import roundtrip
 from _common import Row, Target, print_table, to_jsonable
 
 
@@ -74,10 +77,11 @@ def _parse_args(argv: list[str] | None) -> argparse.Namespace:
 
 def main(argv: list[str] | None = None) -> int:
     args = _parse_args(argv)
-    # Repetitions sized so that a full run stays well under a minute on the 2-core machine.
+    # Repetitions sized so that a full run stays under a minute on the 2-core machine.
     import_main, import_ctx = (5, 2) if args.quick else (21, 7)
     build_main, build_ctx = (4, 2) if args.quick else (15, 5)
     auth_repeats, auth_repeat_s = (3, 0.02) if args.quick else (11, 0.06)
+    trip_repeats, trip_calls = (3, 30) if args.quick else (9, 150)
 
     started = time.perf_counter()
     machine = _machine()
@@ -118,13 +122,21 @@ def main(argv: list[str] | None = None) -> int:
     print_table(
         "Client construction in a fresh interpreter (median = first construction)",
         rows,
-        None,
-        extra_cols=("2nd (median)", "import (median)"),
+        _ref(rows, "floor"),
+        extra_cols=("vs floor+attrs", "2nd (median)", "import (median)"),
     )
     for note in notes:
         print(f"  {note}")
     targets += found
     results["construction"] = rows
+
+    tables, found, notes = roundtrip.run(trip_repeats, trip_calls)
+    for table in tables:
+        print_table(table.title, table.rows, table.ref, extra_cols=("req/call", "new conns"))
+    for note in notes:
+        print(f"  {note}")
+    targets += found
+    results["roundtrip"] = [row for table in tables for row in table.rows]
 
     print("\n== Targets")
     for target in targets:

@@ -1,257 +1,122 @@
 """oauth2kit: a pluggable OAuth 2.x and OpenID Connect client built on requests.
 
-The kernel's public names are imported here from private modules. Names that plugins
-provide (auth handlers, client authentication classes, ...) resolve on first access through
-the plugin host, so ``import oauth2kit`` stays as cheap as importing requests and plugins
-are discovered only when first needed.
+The kernel's public names are re-exported here from private modules. The exceptions and URI
+helpers are imported with the package; the modules that need attrs or pluggy are imported
+on first access of one of their names, so that ``import oauth2kit`` costs little more than
+importing requests. Names that plugins provide (auth handlers, client authentication
+classes, their exceptions, ...) resolve through the plugin host, which discovers plugins on
+first use.
 """
 
 from __future__ import annotations
 
+import importlib
 from typing import TYPE_CHECKING, Any
 
 import requests
 
-from oauth2kit._client import (
-    DEFAULT_TIMEOUT,
-    MAX_ATTEMPTS,
-    MAX_RETRY_DELAY,
-    Endpoints,
-    GrantTypes,
-    OAuth2Client,
-)
-from oauth2kit._client_auth import BaseClientAuthenticationMethod
-from oauth2kit._exceptions import (
-    AccessDenied,
-    AccountSelectionRequired,
-    AuthorizationPending,
-    AuthorizationResponseError,
-    BackChannelAuthenticationError,
-    ConsentRequired,
-    DeviceAuthorizationError,
-    EndpointError,
-    ExpiredAccessToken,
-    ExpiredToken,
-    ExportNotAvailable,
-    InteractionRequired,
-    IntrospectionError,
-    InvalidAcrValuesParam,
-    InvalidAuthResponse,
-    InvalidBackchannelAuthenticationRequestHintParam,
-    InvalidBackChannelAuthenticationResponse,
-    InvalidClient,
-    InvalidDeviceAuthorizationResponse,
-    InvalidEndpointUri,
-    InvalidGrant,
-    InvalidIssuer,
-    InvalidParam,
-    InvalidPlugin,
-    InvalidPushedAuthorizationResponse,
-    InvalidRequest,
-    InvalidRequestForClientAuthentication,
-    InvalidScope,
-    InvalidScopeParam,
-    InvalidTarget,
-    InvalidTokenResponse,
-    InvalidUri,
-    LoginRequired,
-    MismatchingIssuer,
-    MismatchingState,
-    MissingAuthCode,
-    MissingClientId,
-    MissingEndpointUri,
-    MissingIssuer,
-    MissingIssuerParam,
-    MissingRefreshToken,
-    NonRenewableTokenError,
-    OAuth2Error,
-    OAuth2KitError,
-    PluginDisabled,
-    PluginError,
-    PluginNotAvailable,
-    RegistryConflict,
-    RevocationError,
-    ServerError,
-    SessionSelectionRequired,
-    SlowDown,
-    TokenEndpointError,
-    TransportError,
-    UnauthorizedClient,
-    UnknownGrantType,
-    UnknownIntrospectionError,
-    UnknownTokenEndpointError,
-    UnsupportedClientCredentials,
-    UnsupportedTokenType,
-    UseDPoPNonce,
-)
-from oauth2kit._exchange import EndpointCall, EndpointResponse
-from oauth2kit._params import normalize_scope
-from oauth2kit._tokens import BearerToken, TokenResponse, parse_expires_in
-from oauth2kit._uri import is_loopback_host, validate_endpoint_uri, validate_issuer_uri
+from oauth2kit._exceptions import *  # noqa: F403 - the kernel's exceptions, whole
+from oauth2kit._exceptions import ExportNotAvailable
+from oauth2kit._uri import *  # noqa: F403 - the URI policy's helpers, whole
 
 if TYPE_CHECKING:
-    # Static view of the lazily resolved names, for type checkers and IDEs.
-    from oauth2kit_client_auth.client_secret_basic import ClientSecretBasic
-    from oauth2kit_client_auth.client_secret_post import ClientSecretPost
-    from oauth2kit_client_auth.public_app import PublicApp
-    from oauth2kit_handlers.access_token import OAuth2AccessTokenAuth
-    from oauth2kit_handlers.client_credentials import OAuth2ClientCredentialsAuth
+    # Static view of the names resolved on first access, for type checkers and IDEs.
+    from o2k_builtins.client_auth.client_secret_basic import ClientSecretBasic as ClientSecretBasic
+    from o2k_builtins.client_auth.client_secret_post import ClientSecretPost as ClientSecretPost
+    from o2k_builtins.client_auth.public_app import PublicApp as PublicApp
+    from o2k_builtins.grants.refresh_token import MissingRefreshToken as MissingRefreshToken
+    from o2k_builtins.handlers.access_token import (
+        NonRenewableTokenError as NonRenewableTokenError,
+    )
+    from o2k_builtins.handlers.access_token import OAuth2AccessTokenAuth as OAuth2AccessTokenAuth
+    from o2k_builtins.handlers.client_credentials import (
+        OAuth2ClientCredentialsAuth as OAuth2ClientCredentialsAuth,
+    )
+    from o2k_builtins.oauth2.responses import AccessDenied as AccessDenied
+    from o2k_builtins.oauth2.responses import InvalidTarget as InvalidTarget
+    from o2k_builtins.oauth2.responses import ServerError as ServerError
 
-    from oauth2kit._host import PluginHost, PluginInfo, default_host, set_default_host
-    from oauth2kit._registry import Registry, RegistryEntry
-    from oauth2kit.hookspecs import hookimpl
+    from oauth2kit._client import *  # noqa: F403
+    from oauth2kit._client_auth import *  # noqa: F403
+    from oauth2kit._host import PluginHost as PluginHost
+    from oauth2kit._host import PluginInfo as PluginInfo
+    from oauth2kit._host import default_host as default_host
+    from oauth2kit._host import set_default_host as set_default_host
+    from oauth2kit._pipeline import *  # noqa: F403
+    from oauth2kit._registry import Registry as Registry
+    from oauth2kit._registry import RegistryEntry as RegistryEntry
+    from oauth2kit._tokens import *  # noqa: F403
+    from oauth2kit._values import *  # noqa: F403
+    from oauth2kit.hookspecs import hookimpl as hookimpl
 
 __version__ = "0.1.0"
 
-# Kernel names of the plugin machinery, most of which needs pluggy: imported on first
-# access, so that `import oauth2kit` stays cheap.
+# Kernel names whose modules cost an import of attrs or pluggy: module -> names.
 _LAZY_KERNEL = {
-    "PluginHost": "oauth2kit._host",
-    "PluginInfo": "oauth2kit._host",
-    "default_host": "oauth2kit._host",
-    "set_default_host": "oauth2kit._host",
-    "Registry": "oauth2kit._registry",
-    "RegistryEntry": "oauth2kit._registry",
-    "hookimpl": "oauth2kit.hookspecs",
+    "oauth2kit._client": ("OAuth2Client",),
+    "oauth2kit._client_auth": ("BaseClientAuthenticationMethod",),
+    "oauth2kit._host": ("PluginHost", "PluginInfo", "default_host", "set_default_host"),
+    "oauth2kit._pipeline": ("MAX_ATTEMPTS", "MAX_RETRY_DELAY", "EndpointCall", "EndpointResponse"),
+    "oauth2kit._registry": ("Registry", "RegistryEntry"),
+    "oauth2kit._tokens": ("BearerToken", "TokenResponse", "parse_expires_in"),
+    "oauth2kit._values": (
+        "DEFAULT_TIMEOUT",
+        "Form",
+        "Headers",
+        "Setting",
+        "Transport",
+        "normalize_scope",
+    ),
+    "oauth2kit.hookspecs": ("hookimpl",),
 }
-
-_PUBLIC_SUBMODULES = frozenset({"hookspecs"})
-
-# Names that built-in plugins register as extensions, and the plugin that provides each
-# (to say which one is missing); any plugin may add more names.
-_PLUGIN_EXPORTS = {
-    "ClientSecretBasic": "auth.client_secret_basic",
-    "ClientSecretPost": "auth.client_secret_post",
-    "OAuth2AccessTokenAuth": "handler.access_token",
-    "OAuth2ClientCredentialsAuth": "handler.client_credentials",
-    "PublicApp": "auth.none",
-}
+_LAZY_NAMES = {name: module for module, names in _LAZY_KERNEL.items() for name in names}
 
 
 def __getattr__(name: str) -> Any:
     """Resolve kernel names that are costly to import, and names that plugins provide."""
-    import importlib  # noqa: PLC0415 - only on first access
-
-    value: object
-    if name in _PUBLIC_SUBMODULES:
-        # `from oauth2kit import hookspecs` asks the package before importing the submodule.
-        value = importlib.import_module(f"oauth2kit.{name}")
-    elif name in _LAZY_KERNEL:
-        value = getattr(importlib.import_module(_LAZY_KERNEL[name]), name)
-    elif name.startswith("_"):
+    if name == "hookspecs":  # `from oauth2kit import hookspecs` asks the package first
+        return importlib.import_module("oauth2kit.hookspecs")
+    if name in _LAZY_NAMES:
+        value = getattr(importlib.import_module(_LAZY_NAMES[name]), name)
+        globals()[name] = value
+        return value
+    if name.startswith("_"):
         # Tools probe dunder names (__wrapped__, __path__, ...): never a reason to discover.
-        msg = f"module 'oauth2kit' has no attribute {name!r}"
-        raise AttributeError(msg)
-    else:
-        from oauth2kit._host import exporting_host  # noqa: PLC0415 - plugins load on first use
+        raise AttributeError(f"module 'oauth2kit' has no attribute {name!r}")
+    from oauth2kit._host import exporting_host  # noqa: PLC0415 - plugins load on first use
 
-        host = exporting_host()
-        # Not cached: the current default host decides, so blocking a plugin takes effect.
-        if name in host.extensions:
-            return host.extensions.get(name)
-        provider = _PLUGIN_EXPORTS.get(name)
-        if provider is None:
-            msg = f"module 'oauth2kit' has no attribute {name!r}"
-            raise AttributeError(msg)
-        raise ExportNotAvailable(name, provider, host.status(provider))
-    globals()[name] = value
-    return value
+    # Not cached: the current default host decides, so blocking a plugin takes effect.
+    host = exporting_host()
+    try:
+        return host.extensions.get(name)
+    except ExportNotAvailable as exc:
+        unavailable = host.unavailable()
+        hint = f" (blocked or failed plugins: {', '.join(unavailable)})" if unavailable else ""
+        msg = f"module 'oauth2kit' has no attribute {name!r}: no loaded plugin exports it{hint}"
+        raise ExportNotAvailable("extensions", name, msg) from exc
 
 
 def __dir__() -> list[str]:
-    """Every public name, including those resolved on first access."""
-    return sorted(set(globals()) | set(__all__))
+    """The kernel's public names; plugin-provided names once plugins are loaded."""
+    from oauth2kit._host import existing_default_host  # noqa: PLC0415
+
+    host = existing_default_host()
+    exported = {entry.name for entry in host.extensions} if host else set()
+    return sorted({*globals(), *__all__, *exported})
 
 
 __all__ = [
-    "DEFAULT_TIMEOUT",
-    "MAX_ATTEMPTS",
-    "MAX_RETRY_DELAY",
-    "AccessDenied",
-    "AccountSelectionRequired",
-    "AuthorizationPending",
-    "AuthorizationResponseError",
-    "BackChannelAuthenticationError",
-    "BaseClientAuthenticationMethod",
-    "BearerToken",
-    "ClientSecretBasic",
-    "ClientSecretPost",
-    "ConsentRequired",
-    "DeviceAuthorizationError",
-    "EndpointCall",
-    "EndpointError",
-    "EndpointResponse",
-    "Endpoints",
-    "ExpiredAccessToken",
-    "ExpiredToken",
-    "ExportNotAvailable",
-    "GrantTypes",
-    "InteractionRequired",
-    "IntrospectionError",
-    "InvalidAcrValuesParam",
-    "InvalidAuthResponse",
-    "InvalidBackChannelAuthenticationResponse",
-    "InvalidBackchannelAuthenticationRequestHintParam",
-    "InvalidClient",
-    "InvalidDeviceAuthorizationResponse",
-    "InvalidEndpointUri",
-    "InvalidGrant",
-    "InvalidIssuer",
-    "InvalidParam",
-    "InvalidPlugin",
-    "InvalidPushedAuthorizationResponse",
-    "InvalidRequest",
-    "InvalidRequestForClientAuthentication",
-    "InvalidScope",
-    "InvalidScopeParam",
-    "InvalidTarget",
-    "InvalidTokenResponse",
-    "InvalidUri",
-    "LoginRequired",
-    "MismatchingIssuer",
-    "MismatchingState",
-    "MissingAuthCode",
-    "MissingClientId",
-    "MissingEndpointUri",
-    "MissingIssuer",
-    "MissingIssuerParam",
-    "MissingRefreshToken",
-    "NonRenewableTokenError",
-    "OAuth2AccessTokenAuth",
-    "OAuth2Client",
-    "OAuth2ClientCredentialsAuth",
-    "OAuth2Error",
-    "OAuth2KitError",
-    "PluginDisabled",
-    "PluginError",
-    "PluginHost",
-    "PluginInfo",
-    "PluginNotAvailable",
-    "PublicApp",
-    "Registry",
-    "RegistryConflict",
-    "RegistryEntry",
-    "RevocationError",
-    "ServerError",
-    "SessionSelectionRequired",
-    "SlowDown",
-    "TokenEndpointError",
-    "TokenResponse",
-    "TransportError",
-    "UnauthorizedClient",
-    "UnknownGrantType",
-    "UnknownIntrospectionError",
-    "UnknownTokenEndpointError",
-    "UnsupportedClientCredentials",
-    "UnsupportedTokenType",
-    "UseDPoPNonce",
-    "default_host",
-    "hookimpl",
-    "is_loopback_host",
-    "normalize_scope",
-    "parse_expires_in",
-    "requests",
-    "set_default_host",
-    "validate_endpoint_uri",
-    "validate_issuer_uri",
-]
+    "DEFAULT_TIMEOUT", "MAX_ATTEMPTS", "MAX_RETRY_DELAY", "TOKEN_ENDPOINT_ERRORS",
+    "BaseClientAuthenticationMethod", "BearerToken", "EndpointCall", "EndpointError",
+    "EndpointResponse", "ExpiredAccessToken", "ExportNotAvailable", "Form", "Headers",
+    "InvalidClient", "InvalidEndpointUri", "InvalidGrant", "InvalidIssuer", "InvalidParam",
+    "InvalidPlugin", "InvalidRequest", "InvalidRequestForClientAuthentication", "InvalidScope",
+    "InvalidScopeParam", "InvalidTokenResponse", "InvalidUri", "MissingClientId",
+    "MissingEndpointUri", "OAuth2Error", "OAuth2KitError", "PluginDisabled", "PluginError",
+    "PluginHost", "PluginInfo", "PluginNotAvailable", "Registry", "RegistryConflict",
+    "RegistryEntry", "Setting", "TokenEndpointError", "TokenResponse", "Transport",
+    "TransportError", "UnauthorizedClient", "UnknownGrantType", "UnknownTokenEndpointError",
+    "UnsupportedClientCredentials", "UnsupportedGrantType", "default_host", "hookimpl",
+    "is_loopback_host", "normalize_scope", "parse_expires_in", "redact_uri", "requests",
+    "set_default_host", "validate_endpoint_uri", "validate_issuer_uri",
+]  # fmt: skip

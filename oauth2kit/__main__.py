@@ -1,5 +1,11 @@
-"""``python -m oauth2kit``: the command-line entry point."""
+"""``python -m oauth2kit``: the ``oauth2kit`` command line, wherever it is installed from.
 
-from oauth2kit._cli import main
+The command itself is the console script that the distribution declares (the kernel names
+no module of the built-in plugins): this runs the same entry point.
+"""
 
-raise SystemExit(main())
+import sys
+from importlib.metadata import entry_points
+
+(script,) = entry_points(group="console_scripts", name="oauth2kit")
+sys.exit(script.load()())

@@ -1,137 +1,73 @@
-"""`OAuth2Client`: endpoints, client authentication, and hooks around every request.
+"""`OAuth2Client`: a client's configuration, the token request, and the seed API's facade.
 
-The grant methods keep the upstream signatures but hold no flow logic: each one calls
-`OAuth2Client.grant` with a grant name, and the grant type plugin registered under that name
-turns the parameters into a token request.
+The client holds what the kernel owns (the token endpoint, the issuer, client
+authentication, the session and transport, the plugin host) and, checked once by the
+plugins that own them, every other setting. Its typed methods keep the upstream signatures
+but hold no feature logic: each is one delegation by name, to the grant or operation that
+a plugin registered under that name.
 """
 
 from __future__ import annotations
 
-import logging
-import math
-import time
-from collections.abc import Mapping
-from enum import StrEnum
-from http.cookiejar import CookieJar
+from functools import partial
 from typing import TYPE_CHECKING, Any, ClassVar, Self
-from urllib.parse import urlsplit
 
+import attrs
 import requests
 import requests.auth
 
 from oauth2kit._exceptions import (
-    AccessDenied,
-    AuthorizationPending,
+    TOKEN_ENDPOINT_ERRORS,
     EndpointError,
-    ExpiredToken,
-    InvalidClient,
     InvalidEndpointUri,
-    InvalidGrant,
     InvalidIssuer,
     InvalidParam,
-    InvalidRequest,
-    InvalidScope,
-    InvalidTarget,
-    InvalidTokenResponse,
     InvalidUri,
     MissingClientId,
     MissingEndpointUri,
-    MissingIssuerParam,
-    OAuth2Error,
     OAuth2KitError,
+    PluginDisabled,
     PluginError,
-    ServerError,
-    SlowDown,
-    TransportError,
-    UnauthorizedClient,
+    PluginNotAvailable,
     UnsupportedClientCredentials,
-    UnsupportedTokenType,
-    UseDPoPNonce,
     redact_uri,
 )
-from oauth2kit._exchange import EndpointCall, EndpointResponse
-from oauth2kit._params import (
-    check_subclass,
-    check_type,
-    checked_requests_kwargs,
-    checked_timeout,
-    is_number,
-)
+from oauth2kit._facade import SeedAPI
+from oauth2kit._pipeline import EndpointCall, send
 from oauth2kit._tokens import BearerToken
 from oauth2kit._uri import validate_endpoint_uri, validate_issuer_uri
+from oauth2kit._values import Form, Headers, Transport, check_type
 
 if TYPE_CHECKING:
-    from collections.abc import Iterable
     from types import TracebackType
 
     from oauth2kit._host import PluginHost
+    from oauth2kit._registry import Registry
 
-__all__ = [
-    "DEFAULT_TIMEOUT",
-    "MAX_ATTEMPTS",
-    "MAX_RETRY_DELAY",
-    "Endpoints",
-    "GrantTypes",
-    "OAuth2Client",
-]
+__all__ = ["OAuth2Client"]
 
-logger = logging.getLogger("oauth2kit")
-
-DEFAULT_TIMEOUT = 10.0
-"""Seconds before a request to an authorization server gives up, unless told otherwise."""
-MAX_ATTEMPTS = 3
-"""Attempts per endpoint call when `oauth2kit_retry_request` hooks ask for retries."""
-MAX_RETRY_DELAY = 30.0
-"""Seconds; a retry that a hook wants to wait longer for is not made (the response stands)."""
+_METHODS = frozenset({"DELETE", "GET", "PATCH", "POST", "PUT"})
 
 
-class Endpoints(StrEnum):
-    """The endpoint attributes of `OAuth2Client`, named as in RFC 8414 metadata."""
-
-    TOKEN = "token_endpoint"  # noqa: S105 - an endpoint name, not a secret
-    AUTHORIZATION = "authorization_endpoint"
-    BACKCHANNEL_AUTHENTICATION = "backchannel_authentication_endpoint"
-    DEVICE_AUTHORIZATION = "device_authorization_endpoint"
-    INTROSPECTION = "introspection_endpoint"
-    REVOCATION = "revocation_endpoint"
-    PUSHED_AUTHORIZATION_REQUEST = "pushed_authorization_request_endpoint"
-    JWKS = "jwks_uri"
-    USER_INFO = "userinfo_endpoint"
-
-
-class GrantTypes(StrEnum):
-    """The ``grant_type`` values of the standard grants."""
-
-    CLIENT_CREDENTIALS = "client_credentials"
-    AUTHORIZATION_CODE = "authorization_code"
-    REFRESH_TOKEN = "refresh_token"  # noqa: S105 - a grant name, not a secret
-    RESOURCE_OWNER_PASSWORD = "password"  # noqa: S105 - a grant name, not a secret
-    TOKEN_EXCHANGE = "urn:ietf:params:oauth:grant-type:token-exchange"  # noqa: S105
-    JWT_BEARER = "urn:ietf:params:oauth:grant-type:jwt-bearer"
-    CLIENT_INITIATED_BACKCHANNEL_AUTHENTICATION = "urn:openid:params:grant-type:ciba"
-    DEVICE_CODE = "urn:ietf:params:oauth:grant-type:device_code"
-
-
-class OAuth2Client:
+@attrs.frozen(init=False, repr=False, eq=False)
+class OAuth2Client(SeedAPI):
     """A client of one OAuth 2.0 / OpenID Connect authorization server.
 
-    Only `token_endpoint` is required; other endpoints are needed by the operations that use
-    them. Client authentication comes from `auth`, or from the credential arguments:
+    Only `token_endpoint` is required. Client authentication comes from `auth`, or from the
+    credential arguments:
 
-    ==============================================  ================================
-    arguments                                       authentication method
-    ==============================================  ================================
-    ``auth=`` a `requests.auth.AuthBase`            used as is
-    ``auth=(client_id, "secret")``                  ``client_secret_post``
-    ``auth=(client_id, private_key)``               ``private_key_jwt``
-    ``auth="client_id"``                            ``none`` (public client)
-    ``client_id=, client_secret=``                  ``client_secret_post``
-    ``client_id=, private_key=``                    ``private_key_jwt``
-    ``client_id=`` alone                            ``none``
-    ==============================================  ================================
+    | arguments | authentication method |
+    | --- | --- |
+    | ``auth=`` a `requests.auth.AuthBase` | used as is |
+    | ``auth=(client_id, "secret")`` | ``client_secret_post`` |
+    | ``auth=(client_id, private_key)`` | ``private_key_jwt`` |
+    | ``auth="client_id"`` | ``none`` (public client) |
+    | ``client_id=, client_secret=`` | ``client_secret_post`` |
+    | ``client_id=, private_key=`` | ``private_key_jwt`` |
+    | ``client_id=`` alone | ``none`` |
 
     ``token_endpoint_auth_method=`` picks another registered method by name, for example
-    ``client_secret_basic``.
+    ``client_secret_basic``. A client is immutable: build another one to change it.
 
     Args:
         token_endpoint: the token endpoint URL.
@@ -140,7 +76,6 @@ class OAuth2Client:
         client_secret: the client secret.
         private_key: a private key (JWK dict or `cryptography` key) for ``private_key_jwt``.
         token_endpoint_auth_method: the client authentication method's registered name.
-        redirect_uri: the redirection URI of this client.
         issuer: the authorization server's issuer identifier.
         token_class: the token class to build from token responses; by default the class
             registered for the response's ``token_type``.
@@ -150,197 +85,258 @@ class OAuth2Client:
             http to a loopback host).
         plugins: the plugin host; by default the process-wide `default_host()`.
         disable_plugins: plugin names (or globs) left out for this client only.
-        **extra_metadata: any other server or client metadata, kept in `extra_metadata`;
-            values of keys ending in ``_endpoint`` are validated like endpoints.
-
-    The remaining keyword arguments (``*_endpoint``, ``jwks_uri``, ID token, PKCE and DPoP
-    settings) mirror the upstream API and are used by the plugins of those features.
+        **settings: every other argument (``revocation_endpoint``, ``redirect_uri``, the
+            ID token, PKCE and DPoP settings, ...) is a setting that the plugin of its
+            feature owns and checks; one that no plugin provides is refused. Unknown
+            arguments that no plugin registered are kept in `extra_metadata`, those ending
+            in ``_endpoint`` validated as endpoint URIs.
 
     Raises:
         InvalidEndpointUri: an endpoint URI is not acceptable.
         InvalidIssuer: the issuer is not acceptable.
         UnsupportedClientCredentials: the authentication arguments do not fit together.
-        PluginNotAvailable: no plugin provides the requested authentication method.
+        PluginNotAvailable: no plugin provides the authentication method or a setting.
     """
 
-    exception_classes: ClassVar[dict[str, type[EndpointError]]] = {
-        "server_error": ServerError,
-        "invalid_request": InvalidRequest,
-        "invalid_client": InvalidClient,
-        "invalid_scope": InvalidScope,
-        "invalid_target": InvalidTarget,
-        "invalid_grant": InvalidGrant,
-        "access_denied": AccessDenied,
-        "unauthorized_client": UnauthorizedClient,
-        "authorization_pending": AuthorizationPending,
-        "slow_down": SlowDown,
-        "expired_token": ExpiredToken,
-        "use_dpop_nonce": UseDPoPNonce,
-        "unsupported_token_type": UnsupportedTokenType,
-    }
+    exception_classes: ClassVar[dict[str, type[EndpointError]]] = dict(TOKEN_ENDPOINT_ERRORS)
+    """The token endpoint error codes of RFC 6749 section 5.2; plugins register the others."""
 
-    def __init__(
-        self,
-        token_endpoint: str,
-        auth: requests.auth.AuthBase | tuple[str, Any] | str | None = None,
-        *,
-        client_id: str | None = None,
-        client_secret: str | None = None,
-        private_key: Any = None,
-        token_endpoint_auth_method: str | None = None,
-        revocation_endpoint: str | None = None,
-        introspection_endpoint: str | None = None,
-        userinfo_endpoint: str | None = None,
-        authorization_endpoint: str | None = None,
-        redirect_uri: str | None = None,
-        backchannel_authentication_endpoint: str | None = None,
-        device_authorization_endpoint: str | None = None,
-        pushed_authorization_request_endpoint: str | None = None,
-        jwks_uri: str | None = None,
-        authorization_server_jwks: Any = None,
-        issuer: str | None = None,
-        id_token_signed_response_alg: str | None = "RS256",  # noqa: S107 - an algorithm
-        id_token_encrypted_response_alg: str | None = None,
-        id_token_decryption_key: Any = None,
-        code_challenge_method: str | None = "S256",
-        authorization_response_iss_parameter_supported: bool = False,
-        token_class: type[BearerToken] | None = None,
-        session: requests.Session | None = None,
-        dpop_bound_access_tokens: bool = False,
-        dpop_key_generator: Any = None,
-        dpop_alg: str = "ES256",
-        timeout: float | None = DEFAULT_TIMEOUT,
-        testing: bool = False,
-        plugins: PluginHost | None = None,
-        disable_plugins: Iterable[str] = (),
-        **extra_metadata: Any,
-    ) -> None:
-        # Settings the later features use are checked now, so that a wrong one fails here.
-        iss_supported = authorization_response_iss_parameter_supported
-        for name, value, kind in (
-            ("testing", testing, bool),
-            ("authorization_response_iss_parameter_supported", iss_supported, bool),
-            ("dpop_bound_access_tokens", dpop_bound_access_tokens, bool),
-            ("redirect_uri", redirect_uri, str),
-            ("id_token_signed_response_alg", id_token_signed_response_alg, str),
-            ("id_token_encrypted_response_alg", id_token_encrypted_response_alg, str),
-            ("code_challenge_method", code_challenge_method, str),
-            ("dpop_alg", dpop_alg, str),
-            ("authorization_server_jwks", authorization_server_jwks, Mapping),
-        ):  # fmt: skip
-            check_type(name, value, kind)
-        if dpop_key_generator is not None and not callable(dpop_key_generator):
-            msg = f"dpop_key_generator must be callable, got {type(dpop_key_generator).__name__}"
-            raise InvalidParam(msg)
-        self.testing = testing
-        checked = self._checked_endpoint("token_endpoint", token_endpoint)
-        if checked is None:
-            msg = "a token_endpoint is required"
-            raise InvalidParam(msg)
-        self.token_endpoint: str = checked
-        self.revocation_endpoint = self._checked_endpoint(
-            "revocation_endpoint", revocation_endpoint
-        )
-        self.introspection_endpoint = self._checked_endpoint(
-            "introspection_endpoint", introspection_endpoint
-        )
-        self.userinfo_endpoint = self._checked_endpoint("userinfo_endpoint", userinfo_endpoint)
-        self.authorization_endpoint = self._checked_endpoint(
-            "authorization_endpoint", authorization_endpoint
-        )
-        self.backchannel_authentication_endpoint = self._checked_endpoint(
-            "backchannel_authentication_endpoint", backchannel_authentication_endpoint
-        )
-        self.device_authorization_endpoint = self._checked_endpoint(
-            "device_authorization_endpoint", device_authorization_endpoint
-        )
-        self.pushed_authorization_request_endpoint = self._checked_endpoint(
-            "pushed_authorization_request_endpoint", pushed_authorization_request_endpoint
-        )
-        self.jwks_uri = self._checked_endpoint("jwks_uri", jwks_uri)
-        for key, value in extra_metadata.items():
-            if key.endswith("_endpoint"):
-                self._checked_endpoint(key, value)
-        self.issuer = self._checked_endpoint("issuer", issuer)
-        if authorization_response_iss_parameter_supported and not issuer:
-            raise MissingIssuerParam
-        self.redirect_uri = redirect_uri
-        self.authorization_server_jwks = authorization_server_jwks
-        self.id_token_signed_response_alg = id_token_signed_response_alg
-        self.id_token_encrypted_response_alg = id_token_encrypted_response_alg
-        self.id_token_decryption_key = id_token_decryption_key
-        self.code_challenge_method = code_challenge_method
-        self.authorization_response_iss_parameter_supported = (
-            authorization_response_iss_parameter_supported
-        )
-        check_subclass("token_class", token_class, BearerToken)
-        self.token_class = token_class
-        check_type("session", session, requests.Session)
-        self.session = requests.Session() if session is None else session
-        self.dpop_bound_access_tokens = dpop_bound_access_tokens
-        self.dpop_key_generator = dpop_key_generator
-        self.dpop_alg = dpop_alg
-        self.timeout = checked_timeout(timeout)
-        self.extra_metadata: dict[str, Any] = extra_metadata
+    testing: bool
+    token_endpoint: str
+    issuer: str | None
+    token_class: type[BearerToken] | None
+    session: requests.Session
+    transport: Transport
+    plugins: PluginHost
+    disabled_plugins: frozenset[str]
+    auth: requests.auth.AuthBase
+    settings: dict[str, Any]
+    extra_metadata: dict[str, Any]
 
-        # The plugin machinery (pluggy, stevedore) is imported when the first client needs it.
-        from oauth2kit._host import PluginHost, default_host  # noqa: PLC0415
+    def _configure(self, arguments: dict[str, Any], extra_metadata: dict[str, Any]) -> None:
+        """Check and keep the constructor's `arguments`: the kernel's own, then the settings."""
+        from oauth2kit._host import PluginHost, default_host  # noqa: PLC0415 - pluggy on first use
         from oauth2kit._registry import block_patterns  # noqa: PLC0415
 
-        check_type("plugins", plugins, PluginHost)
-        self.plugins: PluginHost = default_host() if plugins is None else plugins
-        self.disabled_plugins = block_patterns(disable_plugins, "disable_plugins")
+        kernel = {name: arguments.pop(name) for name in _KERNEL_ARGUMENTS}
+        kinds = {"testing": bool, "session": requests.Session, "plugins": PluginHost}
+        for name, kind in {**kinds, "token_class": type}.items():
+            check_type(name, kernel[name], kind)
+        token_class: object = kernel["token_class"]
+        if isinstance(token_class, type) and not issubclass(token_class, BearerToken):
+            raise InvalidParam(f"token_class must be a BearerToken subclass, got {token_class!r}")
+        init = partial(object.__setattr__, self)  # frozen: the constructor sets each field once
+        init("testing", kernel["testing"])
+        if kernel["token_endpoint"] in (None, ""):
+            empty = InvalidUri("", ["is empty"])
+            raise InvalidEndpointUri("token_endpoint", kernel["token_endpoint"], empty)
+        init("token_endpoint", self.checked_endpoint("token_endpoint", kernel["token_endpoint"]))
+        issuer = kernel["issuer"]
+        init("issuer", None if issuer is None else self.checked_endpoint("issuer", issuer))
+        init("token_class", token_class)
+        init("session", kernel["session"] or requests.Session())
+        init("transport", Transport(timeout=kernel["timeout"]))
+        init("plugins", kernel["plugins"] or default_host())
+        init("disabled_plugins", block_patterns(kernel["disable_plugins"], "disable_plugins"))
+        init("auth", self._resolve_auth(**{k: kernel[k] for k in _AUTH_ARGUMENTS}))
+        init("settings", {})
+        init("extra_metadata", {})
+        # The seed's other arguments belong to plugins; unknown ones too, if a plugin has them.
+        for name, value in {**arguments, **extra_metadata}.items():
+            if value is None:
+                continue
+            if name in arguments or self._provides_setting(name):
+                self.settings[name] = self._checked_setting(name, value)
+            else:
+                if name.endswith("_endpoint"):
+                    self.checked_endpoint(name, value)
+                self.extra_metadata[name] = value
+        self.hook("oauth2kit_configure_client", client=self)
 
-        self.auth: requests.auth.AuthBase = self._resolve_auth(
-            auth,
-            client_id=client_id,
-            client_secret=client_secret,
-            private_key=private_key,
-            method=token_endpoint_auth_method,
-        )
-        self._hook("oauth2kit_configure_client", client=self)
+    # --- what plugins use -----------------------------------------------------------------
 
-    def _hook(self, name: str, **kwargs: Any) -> Any:
-        """Call hook `name` for this client's plugins.
+    def hook(self, name: str, **kwargs: Any) -> Any:
+        """Call hook `name` for this client's plugins (those not blocked for it)."""
+        return self.plugins.call(name, self.disabled_plugins, **kwargs)
 
-        The callers are asked of the host each time, so that a plugin registered later
-        takes part at once. Hooks must raise oauth2kit errors; anything else a plugin lets
-        escape (a KeyError, say) becomes a `PluginError` naming the hook, with the original
-        as its cause, so that callers can rely on catching `OAuth2KitError`.
+    def lookup(self, registry: Registry[Any], name: str) -> Any:
+        """The value of `registry` entry `name` for this client (its blocked plugins skipped).
+
+        Raises:
+            PluginDisabled: the plugins that provide it are blocked for this client.
+            PluginNotAvailable: no loaded plugin provides it; the message names the
+                plugins that are blocked or failed, one of which may be the provider.
         """
-        caller = getattr(self.plugins.hooks(self.disabled_plugins), name)
         try:
-            return caller(**kwargs)
-        except OAuth2KitError:
+            return registry.get(name, blocked=self.disabled_plugins)
+        except PluginDisabled:
             raise
-        except Exception as exc:
-            msg = f"a plugin's {name} hook raised {type(exc).__name__}"
-            raise PluginError(msg) from exc
+        except PluginNotAvailable as exc:
+            if unavailable := self.plugins.unavailable():
+                exc.args = (f"{exc} (blocked or failed plugins: {', '.join(unavailable)})",)
+            raise
 
-    # --- construction helpers -------------------------------------------------------------
+    def setting(self, name: str) -> Any:
+        """The value of setting `name`: as given to the constructor, or the plugin's default."""
+        if name in self.settings:
+            return self.settings[name]
+        return self.lookup(self.plugins.settings, name).default
 
-    def _checked_endpoint(self, name: str, uri: str | None) -> str | None:
-        """Validate an endpoint URI (an issuer is validated with `validate_issuer_uri`)."""
-        if uri is None or (self.testing and isinstance(uri, str)):
-            return uri
+    def checked_endpoint(self, name: str, uri: object) -> str:
+        """Return `uri` if this client accepts it as endpoint `name` (an issuer if ``issuer``).
+
+        Raises:
+            InvalidEndpointUri: (`InvalidIssuer` for the issuer) if it is not acceptable.
+        """
         issuer = name == "issuer"
+        if self.testing and isinstance(uri, str):
+            return uri
         try:
-            return (validate_issuer_uri if issuer else validate_endpoint_uri)(uri)
+            return (validate_issuer_uri if issuer else validate_endpoint_uri)(uri)  # type: ignore[arg-type] # checked there
         except InvalidUri as exc:
             raise (InvalidIssuer if issuer else InvalidEndpointUri)(name, uri, exc) from exc
 
+    def endpoint_uri(self, endpoint: str) -> str:
+        """Return the URL of `endpoint`: ``token_endpoint``, a setting, or extra metadata.
+
+        Raises:
+            MissingEndpointUri: if the client has no such endpoint configured.
+        """
+        if endpoint == "token_endpoint":
+            return self.token_endpoint
+        uri = self.settings.get(endpoint) or self.extra_metadata.get(endpoint)
+        if uri is None and isinstance(endpoint, str) and self._provides_setting(endpoint):
+            uri = self.setting(endpoint)
+        if uri is None:
+            raise MissingEndpointUri(str(endpoint))
+        # Metadata whose name does not say it is an endpoint was not checked as one yet.
+        return uri if endpoint in self.settings else self.checked_endpoint(endpoint, uri)
+
+    def _provides_setting(self, name: str) -> bool:
+        try:
+            self.lookup(self.plugins.settings, name)
+        except PluginDisabled:
+            raise
+        except PluginNotAvailable:
+            return False
+        return True
+
+    def _checked_setting(self, name: str, value: Any) -> Any:
+        setting = self.lookup(self.plugins.settings, name)
+        if setting.endpoint:
+            value = self.checked_endpoint(name, value)
+        try:
+            return value if setting.convert is None else setting.convert(self, value)
+        except OAuth2KitError:
+            raise
+        except Exception as exc:
+            msg = f"the plugin of setting {name!r} failed to check it: {type(exc).__name__}"
+            raise PluginError(msg) from exc
+
+    # --- sending --------------------------------------------------------------------------
+
+    def request_endpoint(
+        self,
+        endpoint: str,
+        data: Any = None,
+        *,
+        method: str = "POST",
+        auth: requests.auth.AuthBase | bool = True,
+        grant: str | None = None,
+        options: Any = None,
+        **requests_kwargs: Any,
+    ) -> Any:
+        """Call `endpoint` and return what the parse hooks make of its response.
+
+        This is how grant and endpoint plugins (revocation, introspection, userinfo, ...)
+        talk to the server. Every argument is checked here, once, into the `EndpointCall`
+        that the hooks see.
+
+        Args:
+            endpoint: the endpoint's setting (or extra metadata) name.
+            data: the form fields.
+            method: the HTTP method.
+            auth: True for the client's authentication, False for none, or another
+                requests auth handler (an access token, for userinfo).
+            grant: for token requests, the grant name the hooks see.
+            options: settings for this call only, each checked by the plugin that owns it.
+            **requests_kwargs: transport arguments for `requests` (``timeout``, ``verify``,
+                ``cert``, ``proxies``, ``cookies``) and extra ``headers`` and ``params``.
+        """
+        if not (isinstance(method, str) and method in _METHODS):
+            msg = f"method must be one of {', '.join(sorted(_METHODS))}, got {method!r}"
+            raise InvalidParam(msg)
+        check_type("auth", auth, (bool, requests.auth.AuthBase))
+        transport, headers, params = self.transport.with_kwargs(requests_kwargs)
+        url = self.endpoint_uri(endpoint)
+        if params:
+            url = requests.Request("GET", url, params=dict(Form(params))).prepare().url or url
+        checked = {
+            name: self._checked_setting(name, value) for name, value in (options or {}).items()
+        }
+        form, headers = Form(data), Headers({"Accept": "application/json", **headers})
+        client_auth = self.auth if auth is True else (auth or None)
+        return send(
+            EndpointCall(
+                self, endpoint, url, form, headers, transport, method, client_auth, grant, checked
+            )
+        )
+
+    def grant(
+        self,
+        name: str,
+        /,
+        *,
+        requests_kwargs: dict[str, Any] | None = None,
+        options: dict[str, Any] | None = None,
+        **params: Any,
+    ) -> BearerToken:
+        """Obtain a token with the grant type registered as `name`.
+
+        Args:
+            name: the grant's registered name (``client_credentials``, or a custom one).
+            requests_kwargs: extra arguments for `requests` (``verify``, ``proxies``, ...).
+            options: settings for this request only (``dpop_key``, ...).
+            **params: the grant's parameters; those it does not know become form fields.
+
+        Raises:
+            UnknownGrantType: no plugin registered `name`.
+            PluginDisabled: the plugin that provides `name` is disabled.
+        """
+        grant_type = self.lookup(self.plugins.grant_types, name)
+        if "grant_type" in params:
+            msg = f"grant_type is set by the {name!r} grant; pass the grant's name to grant()"
+            raise InvalidParam(msg)
+        try:
+            fields = grant_type.build(self, params)
+        except OAuth2KitError:
+            raise
+        except Exception as exc:
+            msg = f"the {name!r} grant's plugin failed to build the request: {type(exc).__name__}"
+            raise PluginError(msg) from exc
+        data = {"grant_type": grant_type.grant_type, **fields}
+        token: BearerToken = self.request_endpoint(
+            "token_endpoint", data, grant=name, options=options, **(requests_kwargs or {})
+        )
+        return token
+
+    def run(self, name: str, /, **params: Any) -> Any:
+        """Run the operation that a plugin registered as `name`, with `params`."""
+        return self.lookup(self.plugins.operations, name)(self, **params)
+
+    # --- authentication -------------------------------------------------------------------
+
     def _resolve_auth(
         self,
-        auth: requests.auth.AuthBase | tuple[str, Any] | str | None,
-        *,
-        client_id: str | None,
-        client_secret: str | None,
-        private_key: Any,
-        method: str | None,
+        auth: object,
+        client_id: object,
+        client_secret: object,
+        private_key: object,
+        token_endpoint_auth_method: object,
     ) -> requests.auth.AuthBase:
-        if auth is not None and (
-            client_id is not None or client_secret is not None or private_key is not None
-        ):
+        """The client authentication method for the constructor's arguments (see the table)."""
+        method = token_endpoint_auth_method
+        if auth is not None and (client_id, client_secret, private_key) != (None, None, None):
             msg = "pass either auth= or client_id/client_secret/private_key, not both"
             raise UnsupportedClientCredentials(msg)
         if isinstance(auth, requests.auth.AuthBase):
@@ -348,33 +344,30 @@ class OAuth2Client:
                 msg = "token_endpoint_auth_method applies to credentials, not to an auth handler"
                 raise UnsupportedClientCredentials(msg)
             return auth
-        credential: object
         if auth is not None:
-            client_id, credential = _split_auth(auth)
+            client_id, (secret, key) = _split_auth(auth)
         elif client_secret is not None and private_key is not None:
-            msg = "pass a client_secret or a private_key, not both"
-            raise UnsupportedClientCredentials(msg)
-        elif client_secret is not None:
-            credential = _checked_credential(client_secret, secret=True, key=False)
+            raise UnsupportedClientCredentials("pass a client_secret or a private_key, not both")
         else:
-            credential = _checked_credential(private_key, secret=False, key=True)
+            secret, key = client_secret, private_key
         if not client_id:
-            msg = "A client_id must be provided."
-            raise UnsupportedClientCredentials(msg)
-        kind = _credential_kind(credential)
-        # The upstream defaults: a secret goes in the form, a key signs an assertion.
-        method = _DEFAULT_AUTH_METHODS[kind] if method is None else method
+            raise UnsupportedClientCredentials("A client_id must be provided.")
+        # The upstream defaults: a secret goes in the form, a key signs an assertion. Whether
+        # the credential fits is the method's to say: it checks it once, when it is built.
+        credential = secret if key is None else key
+        kind = "a client secret" if key is None else "a private key"
+        defaults = {"a client secret": "client_secret_post", "a private key": "private_key_jwt"}
+        method = ("none" if credential is None else defaults[kind]) if method is None else method
         check_type("token_endpoint_auth_method", method, str)
-        factory = self.plugins.client_auth_methods.get(method, blocked=self.disabled_plugins)
+        factory = self.lookup(self.plugins.client_auth_methods, method)  # type: ignore[arg-type] # a str
         try:
-            return factory(client_id) if credential is None else factory(client_id, credential)
+            return factory(client_id) if credential is None else factory(client_id, credential)  # type: ignore[no-any-return] # checked when registered
         except OAuth2KitError:
             raise  # the method's own clear refusal (UnsupportedClientCredentials is a TypeError)
         except TypeError as exc:  # the method takes another kind of credential, or none
+            kind = "no credential" if credential is None else kind
             msg = f"client authentication method {method!r} cannot be used with {kind}"
             raise UnsupportedClientCredentials(msg) from exc
-
-    # --- properties -----------------------------------------------------------------------
 
     @property
     def client_id(self) -> str:
@@ -391,389 +384,15 @@ class OAuth2Client:
         secret = getattr(self.auth, "client_secret", None)
         return secret if isinstance(secret, str) else None
 
-    def endpoint_uri(self, endpoint: str) -> str:
-        """Return the URL of `endpoint` (an attribute or `extra_metadata` name), validated.
-
-        Validated again at each use, not only by the constructor: an attribute changed
-        later, or metadata whose name does not end in ``_endpoint``, gets the same checks.
-
-        Raises:
-            MissingEndpointUri: if the client has no such endpoint configured.
-            InvalidEndpointUri: if it is not an acceptable endpoint URI.
-        """
-        check_type("endpoint", endpoint, str)
-        uri = getattr(self, endpoint, None) if endpoint in _ENDPOINT_ATTRIBUTES else None
-        if uri is None:
-            uri = self.extra_metadata.get(endpoint)
-        checked = self._checked_endpoint(endpoint, uri)
-        if checked is None:
-            raise MissingEndpointUri(endpoint)
-        return checked
-
-    # --- grants ---------------------------------------------------------------------------
-
-    def grant(
-        self,
-        name: str,
-        /,
-        *,
-        dpop: bool | None = None,
-        dpop_key: Any = None,
-        requests_kwargs: dict[str, Any] | None = None,
-        **params: Any,
-    ) -> BearerToken:
-        """Obtain a token with the grant type registered as `name`.
-
-        Args:
-            name: the grant's registered name (``client_credentials``, or a custom one).
-            dpop: ask for a DPoP-bound token; None follows ``dpop_bound_access_tokens``.
-            dpop_key: the DPoP key to use (implies `dpop`).
-            requests_kwargs: extra arguments for `requests` (``verify``, ``proxies``, ...).
-            **params: the grant's parameters; those it does not know become form fields.
-
-        Raises:
-            UnknownGrantType: no plugin registered `name`.
-            PluginDisabled: the plugin that provides `name` is disabled.
-        """
-        grant_type = self.plugins.grant_types.get(name, blocked=self.disabled_plugins)
-        if "grant_type" in params:
-            msg = f"grant_type is set by the {name!r} grant; pass the grant's name to grant()"
-            raise InvalidParam(msg)
+    def __getattr__(self, name: str) -> Any:
+        """Read a plugin's setting as an attribute (``client.redirect_uri``), as upstream."""
+        if name.startswith("_") or name in _FIELDS:
+            raise AttributeError(name)
         try:
-            fields = grant_type.build(self, params)
-        except OAuth2KitError:
-            raise  # a bad parameter, say
-        except Exception as exc:
-            msg = f"the {name!r} grant's plugin failed to build the request: {type(exc).__name__}"
-            raise PluginError(msg) from exc
-        data = {"grant_type": grant_type.grant_type, **fields}
-        return self._send_token_request(data, name, dpop, dpop_key, requests_kwargs)
-
-    def token_request(
-        self,
-        data: dict[str, Any],
-        *,
-        grant: str | None = None,
-        dpop: bool | None = None,
-        dpop_key: Any = None,
-        **requests_kwargs: Any,
-    ) -> BearerToken:
-        """Send `data` to the token endpoint and return the token it answers with.
-
-        Args:
-            data: the form fields, ``grant_type`` included.
-            grant: a grant name for the hooks to see as ``call.grant``.
-            dpop: ask for a DPoP-bound token; None follows ``dpop_bound_access_tokens``.
-            dpop_key: the DPoP key to use (implies `dpop`).
-            **requests_kwargs: transport arguments for `requests` (``timeout``, ...).
-
-        Raises:
-            EndpointError: (a subclass per error code) for an OAuth 2.0 error response.
-            InvalidTokenResponse: for a response that is neither a token nor an error.
-        """
-        return self._send_token_request(data, grant, dpop, dpop_key, requests_kwargs)
-
-    def _send_token_request(
-        self,
-        data: dict[str, Any],
-        grant: str | None,
-        dpop: bool | None,
-        dpop_key: Any,
-        requests_kwargs: dict[str, Any] | None,
-    ) -> BearerToken:
-        options: dict[str, Any] = {}
-        key = self._dpop_key(dpop, dpop_key)
-        if key is not None:
-            options["dpop_key"] = key
-        call = EndpointCall(
-            self, "token_endpoint", self.endpoint_uri("token_endpoint"), data=data,
-            grant=grant, options=options, requests_kwargs=requests_kwargs,
-        )  # fmt: skip
-        token = self.send(call)
-        if not isinstance(token, BearerToken):
-            msg = f"the token response was parsed into a {type(token).__name__}, not a token"
-            raise InvalidTokenResponse(call.last_response(), self, msg)
-        self._hook("oauth2kit_token_obtained", call=call, token=token)
-        return token
-
-    def _dpop_key(self, dpop: bool | None, dpop_key: Any) -> Any:
-        """The DPoP key for a token request, or None when DPoP is not asked for."""
-        wanted = self.dpop_bound_access_tokens if dpop is None else dpop
-        if dpop_key is None and not wanted:
-            return None
-        # Without a plugin that makes DPoP tokens, the key would be silently ignored.
-        self.plugins.token_types.get("DPoP", blocked=self.disabled_plugins)
-        if dpop_key is not None:
-            return dpop_key
-        generator = self.dpop_key_generator or self.plugins.dpop_key_generators.get(
-            self.dpop_alg, blocked=self.disabled_plugins
-        )
-        return generator(self.dpop_alg)
-
-    def client_credentials(
-        self,
-        scope: str | Iterable[str] | None = None,
-        *,
-        dpop: bool | None = None,
-        dpop_key: Any = None,
-        requests_kwargs: dict[str, Any] | None = None,
-        **token_kwargs: Any,
-    ) -> BearerToken:
-        """Obtain a token with the client credentials grant (RFC 6749 section 4.4)."""
-        return self.grant(
-            "client_credentials", scope=scope, dpop=dpop, dpop_key=dpop_key,
-            requests_kwargs=requests_kwargs, **token_kwargs,
-        )  # fmt: skip
-
-    def authorization_code(
-        self,
-        code: Any,
-        *,
-        validate: bool = True,
-        dpop: bool | None = None,
-        dpop_key: Any = None,
-        requests_kwargs: dict[str, Any] | None = None,
-        **token_kwargs: Any,
-    ) -> BearerToken:
-        """Exchange an authorization code (a str or an AuthorizationResponse) for a token."""
-        return self.grant(
-            "authorization_code", code=code, validate=validate, dpop=dpop, dpop_key=dpop_key,
-            requests_kwargs=requests_kwargs, **token_kwargs,
-        )  # fmt: skip
-
-    def refresh_token(
-        self,
-        refresh_token: str | BearerToken,
-        requests_kwargs: dict[str, Any] | None = None,
-        **token_kwargs: Any,
-    ) -> BearerToken:
-        """Obtain a fresh token with a refresh token (a str, or a token that carries one)."""
-        return self.grant(
-            "refresh_token", refresh_token=refresh_token, requests_kwargs=requests_kwargs,
-            **token_kwargs,
-        )  # fmt: skip
-
-    def device_code(
-        self,
-        device_code: Any,
-        *,
-        dpop: bool | None = None,
-        dpop_key: Any = None,
-        requests_kwargs: dict[str, Any] | None = None,
-        **token_kwargs: Any,
-    ) -> BearerToken:
-        """Poll the token endpoint with a device code (RFC 8628)."""
-        return self.grant(
-            "device_code", device_code=device_code, dpop=dpop, dpop_key=dpop_key,
-            requests_kwargs=requests_kwargs, **token_kwargs,
-        )  # fmt: skip
-
-    def ciba(
-        self,
-        auth_req_id: Any,
-        requests_kwargs: dict[str, Any] | None = None,
-        **token_kwargs: Any,
-    ) -> BearerToken:
-        """Poll the token endpoint with a CIBA auth_req_id."""
-        return self.grant(
-            "ciba", auth_req_id=auth_req_id, requests_kwargs=requests_kwargs, **token_kwargs
-        )
-
-    def token_exchange(
-        self,
-        *,
-        subject_token: Any,
-        subject_token_type: str | None = None,
-        actor_token: Any = None,
-        actor_token_type: str | None = None,
-        requested_token_type: str | None = None,
-        dpop: bool | None = None,
-        dpop_key: Any = None,
-        requests_kwargs: dict[str, Any] | None = None,
-        **token_kwargs: Any,
-    ) -> BearerToken:
-        """Exchange a token for another one (RFC 8693)."""
-        return self.grant(
-            "token_exchange", subject_token=subject_token, subject_token_type=subject_token_type,
-            actor_token=actor_token, actor_token_type=actor_token_type,
-            requested_token_type=requested_token_type, dpop=dpop, dpop_key=dpop_key,
-            requests_kwargs=requests_kwargs, **token_kwargs,
-        )  # fmt: skip
-
-    def jwt_bearer(
-        self,
-        assertion: Any,
-        *,
-        dpop: bool | None = None,
-        dpop_key: Any = None,
-        requests_kwargs: dict[str, Any] | None = None,
-        **token_kwargs: Any,
-    ) -> BearerToken:
-        """Obtain a token with a JWT assertion (RFC 7523 section 2.1)."""
-        return self.grant(
-            "jwt_bearer", assertion=assertion, dpop=dpop, dpop_key=dpop_key,
-            requests_kwargs=requests_kwargs, **token_kwargs,
-        )  # fmt: skip
-
-    def resource_owner_password(
-        self,
-        username: str,
-        password: str,
-        *,
-        dpop: bool | None = None,
-        dpop_key: Any = None,
-        requests_kwargs: dict[str, Any] | None = None,
-        **token_kwargs: Any,
-    ) -> BearerToken:
-        """Obtain a token with a user's name and password (RFC 6749 section 4.3)."""
-        return self.grant(
-            "password", username=username, password=password, dpop=dpop, dpop_key=dpop_key,
-            requests_kwargs=requests_kwargs, **token_kwargs,
-        )  # fmt: skip
-
-    # --- sending --------------------------------------------------------------------------
-
-    def request_endpoint(
-        self,
-        endpoint: str,
-        data: dict[str, Any] | None = None,
-        *,
-        method: str = "POST",
-        auth: requests.auth.AuthBase | bool = True,
-        options: dict[str, Any] | None = None,
-        **requests_kwargs: Any,
-    ) -> Any:
-        """Call `endpoint` and return what the parse hooks make of its response.
-
-        This is how endpoint plugins (revocation, introspection, userinfo, ...) talk to the
-        server.
-
-        Args:
-            endpoint: the endpoint's attribute or `extra_metadata` name.
-            data: the form fields.
-            method: the HTTP method.
-            auth: True for the client's authentication, False for none, or another auth
-                handler (an access token, for userinfo).
-            options: what the hooks should see in ``call.options``.
-            **requests_kwargs: transport arguments for `requests`.
-        """
-        call = EndpointCall(
-            self, endpoint, self.endpoint_uri(endpoint), method=method, data=data,
-            auth=auth, options=options, requests_kwargs=requests_kwargs,
-        )  # fmt: skip
-        return self.send(call)
-
-    def send(self, call: EndpointCall) -> Any:
-        """Send `call`, with the request, response, retry and parse hooks around it.
-
-        Raises:
-            TransportError: the server could not be reached.
-            OAuth2Error: (or the subclass an error hook chose) for an error response.
-        """
-        while True:
-            response = call.response = self._send_once(call)
-            self._hook("oauth2kit_fixup_response", call=call, response=response)
-            status = response.status_code
-            if isinstance(status, bool) or not isinstance(status, int):
-                msg = f"an oauth2kit_fixup_response hook set status_code to {status!r}"
-                raise PluginError(msg)
-            delay = (
-                _checked_delay(self._hook("oauth2kit_retry_request", call=call, response=response))
-                if call.attempt < MAX_ATTEMPTS
-                else None
-            )
-            if delay is None or delay > MAX_RETRY_DELAY:
-                return self._parsed(call, response)
-            time.sleep(delay)
-            call.attempt += 1
-
-    def _send_once(self, call: EndpointCall) -> EndpointResponse:
-        """Build the request, run the request hooks, and send it once."""
-        extra = call.requests_kwargs
-        request = requests.Request(
-            call.method,
-            call.url,
-            data=dict(call.data),
-            headers={"Accept": "application/json", **(extra.get("headers") or {})},
-            params=dict(extra.get("params") or {}),
-            auth=call.auth,
-        )
-        self._hook("oauth2kit_prepare_request", call=call, request=request)
-        transport = self._transport_after_hooks(call, request)
-        try:
-            raw = self.session.request(
-                request.method,
-                request.url,
-                params=request.params or None,
-                data=request.data or None,
-                headers=request.headers,
-                auth=request.auth,
-                hooks=request.hooks,
-                **transport,
-            )
-        except OAuth2KitError:
-            raise  # from an auth handler, while requests prepared the request
-        except (requests.RequestException, OSError, ValueError) as exc:
-            # OSError: a CA bundle or client certificate file that cannot be read;
-            # ValueError: a URL that urllib3 cannot use (a DNS label over 63 characters).
-            msg = f"{call.method} {redact_uri(call.url)} failed: {type(exc).__name__}"
-            raise TransportError(msg, request=getattr(exc, "request", None)) from exc
-        logger.debug(
-            "%s %s (%s) -> %s",
-            call.method,
-            redact_uri(call.url),
-            call.grant or "-",
-            raw.status_code,
-        )
-        return EndpointResponse(raw)
-
-    def _parsed(self, call: EndpointCall, response: EndpointResponse) -> Any:
-        """The result of a successful response, or the exception for an error response."""
-        if response.ok:
-            result = self._hook("oauth2kit_parse_response", call=call, response=response)
-            if result is None:
-                msg = f"no plugin parses responses from {call.endpoint} ({response.describe()})"
-                raise OAuth2Error(response.response, self, msg)
-            return result
-        error = self._hook("oauth2kit_parse_error", call=call, response=response)
-        if error is None:
-            described = f"{call.endpoint} answered {response.describe()}"
-            error = OAuth2Error(response.response, self, described)
-        elif not isinstance(error, OAuth2KitError):
-            msg = (
-                f"an oauth2kit_parse_error hook returned a {type(error).__name__},"
-                " not an oauth2kit exception"
-            )
-            raise PluginError(msg)
-        raise error
-
-    def _transport_after_hooks(
-        self, call: EndpointCall, request: requests.Request
-    ) -> dict[str, Any]:
-        """Check what the request hooks left, and return the arguments for `requests`.
-
-        Hooks may change the URL, form, headers, query, cookies and auth, and the call's
-        transport arguments (a client certificate); each is checked again here.
-        """
-        if request.files or request.json is not None:
-            msg = "oauth2kit_prepare_request hooks send forms: a request cannot carry files or json"
-            raise PluginError(msg)
-        self._checked_endpoint(call.endpoint, request.url)
-        transport = checked_requests_kwargs(call.requests_kwargs, self.timeout)
-        transport.pop("headers", None)  # on the request already, like the params
-        transport.pop("params", None)
-        # Never followed: a redirect would send the form (secrets, codes, tokens) wherever
-        # its Location points, unchecked. A 3xx answer is an error response instead.
-        transport["allow_redirects"] = False
-        if request.cookies:
-            given = transport.get("cookies")
-            if isinstance(given, CookieJar):
-                msg = "a hook set cookies on a call whose requests_kwargs cookies are a jar"
-                raise PluginError(msg)
-            transport["cookies"] = {**(given or {}), **request.cookies}
-        if not self.testing:
-            transport["proxies"] = _no_proxy_for_plain_http(request.url, transport)
-        return transport
+            return self.setting(name)
+        except PluginNotAvailable as exc:
+            msg = f"{type(self).__name__!r} object has no attribute {name!r} ({exc})"
+            raise AttributeError(msg) from None
 
     # --- misc -----------------------------------------------------------------------------
 
@@ -798,44 +417,32 @@ class OAuth2Client:
             f" client_id={client_id!r}, auth={type(self.auth).__name__})"
         )
 
+    @classmethod
+    def _run_on_class(cls, name: str, /, **params: Any) -> Any:
+        from oauth2kit._host import default_host  # noqa: PLC0415 - pluggy on first use
 
-_ENDPOINT_ATTRIBUTES = frozenset(endpoint.value for endpoint in Endpoints)
-
-
-def _no_proxy_for_plain_http(url: str, transport: dict[str, Any]) -> dict[str, Any]:
-    """The proxies for `url`: none at all when it is plain http (to a loopback host).
-
-    Plain http is accepted for loopback hosts only because no network lies between; a
-    proxy (from ``HTTP_PROXY``, say) would carry the secrets across one in clear text.
-    """
-    proxies: dict[str, Any] = dict(transport.get("proxies") or {})
-    parts = urlsplit(url)
-    if parts.scheme != "http":
-        return proxies
-    keys = ("http", "all", f"http://{parts.hostname}", f"all://{parts.hostname}")
-    if any(proxies.get(key) for key in keys):
-        msg = "a plain-http (loopback) endpoint cannot be reached through a proxy"
-        raise InvalidParam(msg)
-    # None overrides the environment's proxies for these keys, in requests.
-    return {**proxies, **dict.fromkeys(keys)}
+        return default_host().operations.get(name)(cls, **params)
 
 
-def _checked_delay(delay: object) -> float | None:
-    """What an `oauth2kit_retry_request` hook returned, checked: None or seconds >= 0."""
-    if delay is None:
-        return None
-    if is_number(delay) and delay >= 0:
-        return (
-            float(delay) if delay <= MAX_RETRY_DELAY else math.inf
-        )  # 10**400: no overflow  # nan fails `>= 0`; inf is more than MAX_RETRY_DELAY
-    msg = f"an oauth2kit_retry_request hook returned {delay!r}, not None or seconds >= 0"
-    raise PluginError(msg)
+_FIELDS = frozenset(field.name for field in attrs.fields(OAuth2Client))
+_AUTH_ARGUMENTS = (
+    "auth",
+    "client_id",
+    "client_secret",
+    "private_key",
+    "token_endpoint_auth_method",
+)
+_KERNEL_ARGUMENTS = (
+    *_AUTH_ARGUMENTS,
+    *("token_endpoint", "issuer", "token_class", "session", "timeout", "testing", "plugins"),
+    "disable_plugins",
+)
 
 
-def _split_auth(auth: object) -> tuple[str, object]:
-    """Split the ``auth=`` shortcuts into a client_id and a credential (None for ``none``)."""
+def _split_auth(auth: object) -> tuple[str, tuple[object, object]]:
+    """Split the ``auth=`` shortcuts into a client_id and its (client secret, private key)."""
     if isinstance(auth, str):
-        return auth, None
+        return auth, (None, None)
     if isinstance(auth, tuple) and len(auth) == 2 and isinstance(auth[0], str):  # noqa: PLR2004 - a pair
         client_id, credential = auth
         if credential is None:  # an unset secret, say: not a public client by accident
@@ -843,50 +450,12 @@ def _split_auth(auth: object) -> tuple[str, object]:
                 "auth=(client_id, None) has no credential; pass auth=client_id for a public client"
             )
             raise UnsupportedClientCredentials(msg)
-        return client_id, _checked_credential(credential, secret=True, key=True)
+        if isinstance(credential, str):
+            return client_id, (credential, None)
+        if isinstance(credential, dict) or hasattr(credential, "private_bytes"):
+            return client_id, (None, credential)
     msg = (
         f"auth of type {type(auth).__name__} is not supported: use an AuthBase, a"
-        " (client_id, credential) tuple or a client_id"
+        " (client_id, client secret or private key) tuple, or a client_id"
     )
     raise UnsupportedClientCredentials(msg)
-
-
-_DEFAULT_AUTH_METHODS = {
-    "no credential": "none",
-    "a client secret": "client_secret_post",
-    "a private key": "private_key_jwt",
-}
-
-
-def _credential_kind(credential: object) -> str:
-    if credential is None:
-        return "no credential"
-    return "a client secret" if isinstance(credential, str) else "a private key"
-
-
-def _checked_credential(credential: object, *, secret: bool, key: bool) -> object:
-    """Return `credential` if it is a client secret (str) or a private key, as allowed."""
-    if (
-        credential is None
-        or (secret and isinstance(credential, str))
-        or (key and _looks_like_private_key(credential))
-    ):
-        return credential
-    kinds = [
-        kind
-        for kind, allowed in (
-            ("a client secret (str)", secret),
-            ("a private key (a JWK dict with its private members, or a cryptography key)", key),
-        )
-        if allowed
-    ]
-    kind = type(credential).__name__
-    msg = f"a credential of type {kind} is not supported: use {' or '.join(kinds)}"
-    raise UnsupportedClientCredentials(msg)
-
-
-def _looks_like_private_key(value: object) -> bool:
-    """A JWK dict with a private member, or a `cryptography` private key object."""
-    if isinstance(value, dict):
-        return "d" in value or "p" in value
-    return hasattr(value, "private_bytes")

@@ -12,6 +12,7 @@ from oauth2kit._exceptions import (
     InvalidRequestForClientAuthentication,
     UnsupportedClientCredentials,
 )
+from oauth2kit._values import Form, Headers, _is_text
 
 __all__ = ["BaseClientAuthenticationMethod"]
 
@@ -19,70 +20,73 @@ _FORM = "application/x-www-form-urlencoded"
 
 
 class BaseClientAuthenticationMethod(requests.auth.AuthBase):
-    """Base class of the auth handlers that authenticate a client to its authorization server.
+    """Base class of the methods that authenticate a client to its authorization server.
 
-    Subclasses implement `authenticate`; `__call__` first checks that the request is a form
-    POST, the only kind of request client authentication applies to.
+    Subclasses implement `authenticate`, which adds the method's credentials to a request's
+    form or headers in place. `OAuth2Client` calls it for each request it sends, after the
+    request hooks; as a plain `requests` auth handler (``requests.post(url, data=...,
+    auth=method)``) the method applies itself to a form POST.
 
     Args:
         client_id: the client identifier.
     """
 
     def __init__(self, client_id: str) -> None:
-        if not isinstance(client_id, str) or not client_id:
+        if not _is_text(client_id) or not client_id:
             msg = f"client_id must be a non-empty str, got {client_id!r}"
             raise UnsupportedClientCredentials(msg)
         self.client_id = client_id
 
     @staticmethod
     def checked_secret(client_secret: object) -> str:
-        """Return `client_secret` if it is a non-empty str, for methods built on a secret.
+        """Return `client_secret` if it is a non-empty str that can be sent.
 
         Raises:
-            UnsupportedClientCredentials: otherwise.
+            UnsupportedClientCredentials: otherwise (a lone surrogate cannot be encoded).
         """
-        if not isinstance(client_secret, str) or not client_secret:
+        if not _is_text(client_secret) or not client_secret:
             msg = f"client_secret must be a non-empty str, got {type(client_secret).__name__}"
-            raise UnsupportedClientCredentials(msg)
+            raise UnsupportedClientCredentials(msg + " (that UTF-8 can encode)")
         return client_secret
 
-    def __call__(self, request: requests.PreparedRequest) -> requests.PreparedRequest:
-        """Check that `request` is a form POST, then authenticate it."""
-        content_type = request.headers.get("Content-Type")
-        media_type = None if content_type is None else content_type.split(";")[0].strip().lower()
-        if request.method != "POST" or (media_type is not None and media_type != _FORM):
-            raise InvalidRequestForClientAuthentication(request)
-        return self.authenticate(request)
-
-    def authenticate(self, request: requests.PreparedRequest) -> requests.PreparedRequest:
-        """Add this method's credentials to `request` (a form POST)."""
+    def authenticate(self, url: str, form: Form, headers: Headers) -> None:
+        """Add this method's credentials to the `form` or `headers` of a request to `url`."""
         raise NotImplementedError
 
     @staticmethod
-    def set_form_fields(
-        request: requests.PreparedRequest, **fields: str
-    ) -> requests.PreparedRequest:
-        """Set `fields` in the form body of `request`.
-
-        A field the body already has with the same value is not sent twice (PAR bodies
-        carry the ``client_id``).
+    def set_form_fields(form: Form, **fields: str) -> None:
+        """Set `fields` in `form`, refusing a field that is already there with another value.
 
         Raises:
-            InvalidParam: if the body has one of `fields` with another value, such as a
+            InvalidParam: if `form` has one of `fields` with another value, such as a
                 ``client_id`` passed as a grant parameter that is not the client's.
         """
-        body = request.body or ""
-        if isinstance(body, bytes):
-            body = body.decode("utf-8")
-        pairs = parse_qsl(body, keep_blank_values=True)
-        if clashes := sorted({k for k, v in pairs if k in fields and v != fields[k]}):
+        if clashes := sorted(k for k, v in fields.items() if form.get(k, v) != v):
             msg = (
                 f"the form already has {', '.join(clashes)} with another value than client"
                 " authentication sets; do not pass them as parameters"
             )
             raise InvalidParam(msg)
-        kept = [(k, v) for k, v in pairs if k not in fields]
-        request.prepare_body([*kept, *fields.items()], files=None)
+        form.update(fields)
+
+    def __call__(self, request: requests.PreparedRequest) -> requests.PreparedRequest:
+        """Authenticate a form POST prepared by `requests` (outside `OAuth2Client`)."""
+        content_type = request.headers.get("Content-Type")
+        media_type = None if content_type is None else content_type.split(";")[0].strip().lower()
+        if request.method != "POST" or (media_type is not None and media_type != _FORM):
+            raise InvalidRequestForClientAuthentication(request)
+        body = request.body or ""
+        pairs = parse_qsl(
+            body.decode() if isinstance(body, bytes) else body, keep_blank_values=True
+        )
+        form, headers = Form(), Headers(request.headers)
+        for name, value in pairs:
+            form[name] = [*form[name], value] if isinstance(form.get(name), list) else (
+                [form[name], value] if name in form else value
+            )  # fmt: skip
+        self.authenticate(request.url or "", form, headers)
+        request.prepare_body(dict(form), files=None)
+        request.headers.update(headers)
         return request
 
     def __repr__(self) -> str:

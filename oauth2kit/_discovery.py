@@ -1,134 +1,64 @@
 """Finding plugins: the one module that talks to stevedore and imports plugin modules.
 
-The kernel never imports a plugin by itself; everything goes through `discover`, which the
-plugin host calls the first time a client needs plugins.
+The kernel never imports a plugin by itself; the plugin host asks this module to list the
+``oauth2kit.plugins`` entry points (once, the first time a client needs plugins) and to
+import each plugin when the host needs it.
 """
 
 from __future__ import annotations
 
 import functools
-import importlib
 import importlib.metadata
 import logging
-import sys
-from pathlib import Path
-from typing import TYPE_CHECKING, Any, NamedTuple
+from typing import NamedTuple
 
-from oauth2kit._builtins import BUILTIN_PLUGINS, DISTRIBUTION
-from oauth2kit._registry import is_blocked
-
-if TYPE_CHECKING:
-    from collections.abc import Iterator
-
-__all__ = ["ENTRY_POINT_GROUP", "FoundPlugin", "discover", "distribution_of"]
+__all__ = ["ENTRY_POINT_GROUP", "EntryPoint", "distribution_of", "import_plugin", "list_plugins"]
 
 ENTRY_POINT_GROUP = "oauth2kit.plugins"
 
 logger = logging.getLogger("oauth2kit.plugins")
 
 
-class FoundPlugin(NamedTuple):
-    """A plugin as discovery found it: loaded, blocked (not imported), or failed to import."""
+class EntryPoint(NamedTuple):
+    """A plugin's entry point: its name and the module (or ``module:object``) it names."""
 
     name: str
     target: str
-    plugin: object | None = None
-    blocked: bool = False
-    error: str | None = None
 
 
-def discover(blocked: frozenset[str]) -> Iterator[FoundPlugin]:
-    """Import the plugins of the ``oauth2kit.plugins`` entry-point group that are not blocked.
+def list_plugins() -> dict[str, EntryPoint]:
+    """The ``oauth2kit.plugins`` entry points by name, through stevedore (and its cache).
 
-    A generator, in two rounds: the built-ins first, then the others by name, imported only
-    once the caller has registered the built-ins. So a third-party plugin may import, at
-    its own import time, a name that a built-in provides (to subclass a built-in auth
-    handler, say), and may replace built-in entries. A built-in whose entry point is not
-    installed (a bare source checkout) is imported from the table in `oauth2kit._builtins`.
+    The first distribution listed for a name wins; a second one is logged and left out.
     """
     import stevedore  # noqa: PLC0415 - imported only when plugins are first needed
 
-    # A manager that loads nothing lists the group; the first target listed for a name wins.
-    lister: stevedore.NamedExtensionManager[object] = stevedore.NamedExtensionManager(
+    # A manager that loads nothing lists the group.
+    lister: stevedore.ExtensionManager[object] = stevedore.NamedExtensionManager(
         ENTRY_POINT_GROUP, names=[], on_missing_entrypoints_callback=None
     )
-    targets: dict[str, str] = {}
+    found: dict[str, EntryPoint] = {}
     for entry_point in lister.list_entry_points():
-        first = targets.setdefault(entry_point.name, entry_point.value)
-        if first != entry_point.value:
+        first = found.setdefault(entry_point.name, EntryPoint(entry_point.name, entry_point.value))
+        if first.target != entry_point.value:
             logger.warning(
                 "two installed distributions provide oauth2kit plugin %r: %s is used, %s is not",
-                entry_point.name, first, entry_point.value,
+                entry_point.name, first.target, entry_point.value,
             )  # fmt: skip
-    yield from _load(
-        stevedore, [name for name in BUILTIN_PLUGINS if name in targets], targets, blocked
-    )
-    for name, module in BUILTIN_PLUGINS.items():
-        if name not in targets:
-            yield _load_builtin_from_table(name, module, blocked)
-    others = sorted(name for name in targets if name not in BUILTIN_PLUGINS)
-    yield from _load(stevedore, others, targets, blocked)
+    return found
 
 
-def _load(
-    stevedore: Any, names: list[str], targets: dict[str, str], blocked: frozenset[str]
-) -> Iterator[FoundPlugin]:
-    """Import the entry points `names` with stevedore; blocked ones are only recorded."""
-    failures: dict[str, FoundPlugin] = {}
+def import_plugin(entry_point: EntryPoint) -> object:
+    """Import the plugin object that `entry_point` names.
 
-    def record_failure(_manager: object, entry_point: object, exc: BaseException) -> None:
-        name = getattr(entry_point, "name", "?")
-        target = getattr(entry_point, "value", "?")
-        if target == targets.get(name):
-            failures[name] = FoundPlugin(name, target, error=f"{type(exc).__name__}: {exc}")
-
-    allowed = [name for name in names if not is_blocked(name, blocked)]
-    loaded: dict[str, FoundPlugin] = {}
-    if allowed:
-        manager = stevedore.NamedExtensionManager(
-            ENTRY_POINT_GROUP,
-            names=allowed,
-            on_load_failure_callback=record_failure,
-            on_missing_entrypoints_callback=None,
-        )
-        for extension in manager:
-            # With two distributions providing one name, stevedore imports both: keep the
-            # one that was listed first, as the warning above says.
-            if extension.entry_point_target == targets[extension.name]:
-                loaded.setdefault(
-                    extension.name,
-                    FoundPlugin(extension.name, extension.entry_point_target, extension.plugin),
-                )
-    for name in names:
-        if name in allowed:
-            yield (
-                failures.get(name)
-                or loaded.get(name)
-                or FoundPlugin(name, targets[name], error="not importable")
-            )
-        else:
-            yield FoundPlugin(name, targets[name], blocked=True)
-
-
-def _load_builtin_from_table(name: str, module: str, blocked: frozenset[str]) -> FoundPlugin:
-    if is_blocked(name, blocked):
-        return FoundPlugin(name, module, blocked=True)
-    try:
-        return FoundPlugin(name, module, plugin=_import_builtin(module))
-    except Exception as exc:  # noqa: BLE001 - a broken plugin must not break the others
-        return FoundPlugin(name, module, error=f"{type(exc).__name__}: {exc}")
-
-
-def _import_builtin(module: str) -> object:
-    """Import a built-in plugin module, from ``plugins/`` beside the kernel if need be."""
-    try:
-        return importlib.import_module(module)
-    except ModuleNotFoundError as exc:
-        plugins_dir = Path(__file__).resolve().parent.parent / "plugins"
-        if exc.name != module.partition(".")[0] or not plugins_dir.is_dir():
-            raise
-        sys.path.append(str(plugins_dir))
-        return importlib.import_module(module)
+    Each plugin is imported on its own (stevedore's loader lets an AssertionError through
+    and stops at it), so whatever a broken plugin raises sets only that one aside: the
+    caller catches it.
+    """
+    loaded: object = importlib.metadata.EntryPoint(
+        entry_point.name, entry_point.target, ENTRY_POINT_GROUP
+    ).load()
+    return loaded
 
 
 @functools.cache
@@ -144,8 +74,4 @@ def _entry_point_distributions() -> dict[str, tuple[str, str]]:
 
 def distribution_of(name: str) -> tuple[str | None, str | None]:
     """Return the (distribution, version) that ships plugin `name`, as far as metadata tells."""
-    if name in (known := _entry_point_distributions()):
-        return known[name]
-    if name in BUILTIN_PLUGINS:
-        return f"{DISTRIBUTION} (source checkout)", None
-    return None, None
+    return _entry_point_distributions().get(name, (None, None))

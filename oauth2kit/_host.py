@@ -5,31 +5,34 @@ from __future__ import annotations
 import logging
 import os
 import threading
-import types
+from functools import partial
 from typing import TYPE_CHECKING, Any, Literal, NamedTuple, final
 
 import pluggy
 
 from oauth2kit import hookspecs
-from oauth2kit._discovery import discover, distribution_of
-from oauth2kit._exceptions import InvalidPlugin, PluginError, UnknownGrantType
-from oauth2kit._params import check_type
+from oauth2kit._discovery import EntryPoint, distribution_of, import_plugin, list_plugins
+from oauth2kit._exceptions import (
+    EndpointError,
+    ExportNotAvailable,
+    OAuth2KitError,
+    PluginError,
+    PluginNotAvailable,
+    UnknownGrantType,
+)
 from oauth2kit._registry import Registry, block_patterns, is_blocked, names_from_text
+from oauth2kit._tokens import BearerToken
+from oauth2kit._values import Setting, check_type
 
 if TYPE_CHECKING:
-    from collections.abc import Iterable
+    from collections.abc import Callable, Iterable
 
-    from oauth2kit._tokens import BearerToken
-    from oauth2kit.hookspecs import ClientAuthFactory, DPoPKeyGenerator, GrantType
+    from oauth2kit.hookspecs import ClientAuthFactory, DPoPKeyGenerator, GrantType, Operation
 
 __all__ = [
-    "DISABLE_ENV_VAR",
-    "PluginHost",
-    "PluginInfo",
-    "default_host",
-    "exporting_host",
-    "set_default_host",
-]
+    "DISABLE_ENV_VAR", "LAZY_FAMILIES", "PluginHost", "PluginInfo", "default_host",
+    "exporting_host", "set_default_host",
+]  # fmt: skip
 
 logger = logging.getLogger("oauth2kit.plugins")
 
@@ -37,15 +40,43 @@ DISABLE_ENV_VAR = "OAUTH2KIT_DISABLE_PLUGINS"
 """Plugin names (or globs such as ``vendor.*``), separated by commas or spaces, blocked in
 every host."""
 
+LAZY_FAMILIES = frozenset({"auth", "dpop", "endpoint", "grant", "handler", "oidc", "token"})
+"""Plugin families (the part of a plugin's name before the first dot) imported on first need.
+
+Their plugins act only through the names they register (a grant, an auth method, a token
+type, an endpoint's operations and settings, a public name), so the host imports them when
+one of those names is first looked up: the plugin named ``<family>.<name>`` first, then the
+family, then every plugin not imported yet. Plugins of other families (``parse.*``,
+``vendor.*``, and any name of a third party's choosing) are imported at discovery, since
+their hooks may act on every call.
+"""
+
 PluginStatus = Literal["loaded", "blocked", "failed"]
 
-_REGISTRATION_HOOKS = {
-    "oauth2kit_register_grant_types": "grant_types",
-    "oauth2kit_register_client_auth_methods": "client_auth_methods",
-    "oauth2kit_register_token_types": "token_types",
-    "oauth2kit_register_dpop_key_generators": "dpop_key_generators",
-    "oauth2kit_register_extensions": "extensions",
+
+def _is_grant(value: object) -> bool:
+    return isinstance(getattr(value, "grant_type", None), str) and callable(
+        getattr(value, "build", None)
+    )
+
+
+def _subclass_of(base: type) -> Callable[[object], bool]:
+    return lambda value: isinstance(value, type) and issubclass(value, base)
+
+
+# Registry (filled by hook `oauth2kit_register_<registry>`) -> the family whose plugins may
+# provide a name it misses (None: any lazy family), and what a registered value must be.
+_REGISTRIES: dict[str, tuple[str | None, str, Callable[[object], bool]]] = {
+    "grant_types": ("grant", "a grant type (grant_type and build)", _is_grant),
+    "client_auth_methods": ("auth", "callable", callable),
+    "token_types": ("token", "a BearerToken subclass", _subclass_of(BearerToken)),
+    "dpop_key_generators": ("dpop", "callable", callable),
+    "settings": (None, "an oauth2kit.Setting", lambda value: isinstance(value, Setting)),
+    "operations": (None, "callable", callable),
+    "error_codes": (None, "an EndpointError subclass", _subclass_of(EndpointError)),
+    "extensions": (None, "anything", lambda _: True),
 }
+_MISSING = {"grant_types": UnknownGrantType, "extensions": ExportNotAvailable}
 
 
 class PluginInfo(NamedTuple):
@@ -79,38 +110,11 @@ class PluginInfo(NamedTuple):
         return data
 
 
-# What pluggy accepts as a hook implementation in a module (its documented rule).
-_HOOKABLE = (types.FunctionType, types.MethodType, classmethod, staticmethod)
-
-
-class _PluginManager(pluggy.PluginManager):
-    """pluggy's manager, with a cheap first look at module attributes.
-
-    pluggy inspects every attribute of a plugin with `inspect.getattr_static`; a plugin
-    module's imported names (modules, classes, constants) are most of them, and made that
-    inspection most of the cost of the first client. None of them can be a hook
-    implementation, so they are skipped here before pluggy looks.
-    """
-
-    def parse_hookimpl_opts(self, plugin: object, name: str) -> pluggy.HookimplOpts | None:
-        if isinstance(plugin, types.ModuleType) and not isinstance(
-            vars(plugin).get(name), _HOOKABLE
-        ):
-            return None
-        return super().parse_hookimpl_opts(plugin, name)
-
-
 def _kernel_names() -> frozenset[str]:
     """The names the package root defines itself, which no plugin may shadow."""
     import oauth2kit  # noqa: PLC0415 - the package root, imported by now
 
-    own = {*vars(oauth2kit), *oauth2kit.__all__, *oauth2kit._LAZY_KERNEL}  # noqa: SLF001
-    own |= oauth2kit._PUBLIC_SUBMODULES  # noqa: SLF001
-    return frozenset(own) - frozenset(oauth2kit._PLUGIN_EXPORTS)  # noqa: SLF001
-
-
-def _env_blocked() -> frozenset[str]:
-    return frozenset(names_from_text(os.environ.get(DISABLE_ENV_VAR, "")))
+    return frozenset({*vars(oauth2kit), *oauth2kit.__all__})
 
 
 @final
@@ -121,48 +125,123 @@ class PluginHost:
 
     Args:
         disable: plugin names (or shell-style globs) to block; merged with the names in the
-            ``OAUTH2KIT_DISABLE_PLUGINS`` environment variable. Discovery does not import
-            blocked plugins.
-        load_entry_points: discover plugins from entry points and the built-in table. With
-            False the host starts empty and takes plugins only from `register`.
+            ``OAUTH2KIT_DISABLE_PLUGINS`` environment variable. Blocked plugins are never
+            imported.
+        load_entry_points: discover plugins from the ``oauth2kit.plugins`` entry points.
+            With False the host starts empty and takes plugins only from `register`.
+
+    Attributes:
+        grant_types: the grant types, by the name `OAuth2Client.grant` takes.
+        client_auth_methods: client authentication methods, by RFC 7591 name.
+        token_types: access token classes, by ``token_type`` (case-insensitively).
+        dpop_key_generators: DPoP key generators, by signature algorithm.
+        settings: the client settings that plugins own.
+        operations: the client operations behind `OAuth2Client`'s typed methods.
+        error_codes: exception classes by OAuth 2.0 ``error`` code.
+        extensions: public names, importable from the package root.
     """
+
+    grant_types: Registry[GrantType]
+    client_auth_methods: Registry[ClientAuthFactory]
+    token_types: Registry[type[BearerToken]]
+    dpop_key_generators: Registry[DPoPKeyGenerator]
+    settings: Registry[Setting]
+    operations: Registry[Operation]
+    error_codes: Registry[type[EndpointError]]
+    extensions: Registry[object]
 
     def __init__(
         self, *, disable: str | Iterable[str] = (), load_entry_points: bool = True
     ) -> None:
-        self.disabled: frozenset[str] = block_patterns(disable, "disable") | _env_blocked()
+        env = names_from_text(os.environ.get(DISABLE_ENV_VAR, ""))
+        self.disabled: frozenset[str] = block_patterns(disable, "disable") | frozenset(env)
         self._lock = threading.RLock()
-        self._pm = _PluginManager(hookspecs.PROJECT_NAME)
+        self._pm = pluggy.PluginManager(hookspecs.PROJECT_NAME)
         self._pm.add_hookspecs(hookspecs)
-        self.grant_types: Registry[GrantType] = Registry("grant_types", missing=UnknownGrantType)
-        self.client_auth_methods: Registry[ClientAuthFactory] = Registry("client_auth_methods")
-        self.token_types: Registry[type[BearerToken]] = Registry("token_types", casefold=True)
-        self.dpop_key_generators: Registry[DPoPKeyGenerator] = Registry("dpop_key_generators")
-        self.extensions: Registry[object] = Registry("extensions", reserved=_kernel_names())
+        self._registering: tuple[int, str] | None = None
         self._records: dict[str, PluginInfo] = {}
-        self._hook_views: dict[frozenset[str], _HookView] = {}
+        self._pending: dict[str, EntryPoint] = {}  # lazy plugins not imported yet
+        self._verdicts: dict[tuple[frozenset[str], str], bool] = {}
+        for kind, (family, what, fits) in _REGISTRIES.items():
+            registry: Registry[Any] = Registry(
+                kind,
+                what,
+                fits,
+                self._provider,
+                partial(self._load_for, kind, family),
+                casefold=kind == "token_types",
+                missing=_MISSING.get(kind, PluginNotAvailable),
+                reserved=_kernel_names() if kind == "extensions" else frozenset(),
+            )
+            setattr(self, kind, registry)
+            # Historic: pluggy replays this call to every plugin registered from now on.
+            getattr(self._pm.hook, f"oauth2kit_register_{kind}").call_historic(
+                kwargs={"registry": registry}
+            )
         if load_entry_points:
-            self._load_entry_points()
+            self._discover()
 
-    def _load_entry_points(self) -> None:
+    def _discover(self) -> None:
         previous = getattr(_local, "discovering", None)
         _local.discovering = self
         try:
             with self._lock:
-                # discover() is a generator: the built-ins are registered before it imports
-                # the third-party plugins, which may then use what the built-ins provide.
-                for found in discover(self.disabled):
-                    if found.blocked:
-                        record = PluginInfo(found.name, found.target, "blocked")
-                        self._records[found.name] = record
-                    elif found.plugin is None:
-                        self._fail(found.name, found.target, found.error or "not importable")
+                eager = []
+                for name, entry_point in list_plugins().items():
+                    if is_blocked(name, self.disabled):
+                        self._records[name] = PluginInfo(name, entry_point.target, "blocked")
+                    elif name.partition(".")[0] in LAZY_FAMILIES:
+                        self._pending[name] = entry_point
                     else:
-                        self._add(found.plugin, found.name, found.target)
+                        eager.append(entry_point)
+                for entry_point in eager:
+                    self._load(entry_point)
         finally:
             _local.discovering = previous
 
     # --- registering ----------------------------------------------------------------------
+
+    def _provider(self) -> str | None:
+        """The plugin whose registration hooks this thread runs, if any (for `Registry.add`)."""
+        registering = self._registering
+        if registering is None or registering[0] != threading.get_ident():
+            return None
+        return registering[1]
+
+    def _load(self, entry_point: EntryPoint) -> None:
+        self._pending.pop(entry_point.name, None)
+        try:
+            plugin = import_plugin(entry_point)
+        except KeyboardInterrupt:
+            raise
+        except BaseException as exc:  # noqa: BLE001 - a broken plugin must not break the others
+            self._fail(entry_point.name, entry_point.target, f"{type(exc).__name__}: {exc}")
+            return
+        self._add(plugin, entry_point.name, entry_point.target)
+
+    def _load_for(self, kind: str, family: str | None, name: str) -> None:
+        """Import pending plugins until one provides `name` in registry `kind`, if any does.
+
+        The plugin named ``<family>.<name>`` first, then the family, then every other one.
+        """
+        prefix = f"{family}."
+        for wanted in (
+            lambda key: key in (f"{prefix}{name}", f"{prefix}{name.casefold()}"),
+            lambda key: key.startswith(prefix),
+            lambda _: True,
+        ):
+            with self._lock:
+                for key in [key for key in self._pending if wanted(key)]:
+                    if entry_point := self._pending.get(key):  # not loaded by another one's import
+                        self._load(entry_point)
+                if name in getattr(self, kind) or not self._pending:
+                    return
+
+    def load_all(self) -> None:
+        """Import every plugin not imported yet (listings do this)."""
+        with self._lock:
+            for entry_point in list(self._pending.values()):
+                self._load(entry_point)
 
     def register(self, plugin: object, name: str | None = None) -> PluginInfo:
         """Register `plugin` at run time; its registration hooks run at once.
@@ -175,25 +254,45 @@ class PluginHost:
             The plugin's record; its status is ``failed`` (with the error) if the plugin did
             not validate, or ``blocked`` if its name is disabled in this host.
         """
-        if plugin is None:
-            msg = "register() needs a plugin: a module, class or instance, not None"
+        name = getattr(plugin, "__name__", type(plugin).__name__) if name is None else name
+        if plugin is None or not isinstance(name, str) or not name:
+            msg = f"register() needs a plugin (not None) and a non-empty name, got {name!r}"
             raise PluginError(msg)
-        if name is None:
-            name = getattr(plugin, "__name__", None) or type(plugin).__name__
-        if not isinstance(name, str) or not name:
-            msg = f"a plugin name must be a non-empty str, got {name!r}"
-            raise PluginError(msg)
-        module = getattr(plugin, "__module__", None) or getattr(plugin, "__name__", name)
+        module = str(getattr(plugin, "__module__", None) or name)
         with self._lock:
-            if name in self._records and self._records[name].status == "loaded":
-                msg = f"a plugin named {name!r} is already registered"
-                raise PluginError(msg)
+            if self.status(name) == "loaded" or name in self._pending:
+                raise PluginError(f"a plugin named {name!r} is already registered")
             if is_blocked(name, self.disabled):
-                self._records[name] = PluginInfo(name, str(module), "blocked")
+                self._records[name] = PluginInfo(name, module, "blocked")
             else:
-                self._add(plugin, name, str(module))
-            self._hook_views.clear()
+                self._add(plugin, name, module)
             return self._records[name]
+
+    def _add(self, plugin: object, name: str, module: str) -> None:
+        self._registering = (threading.get_ident(), name)
+        try:
+            hash(plugin)  # the blocking views compare plugins
+            # Registering replays the historic registration hooks for this plugin; then
+            # check_pending refuses implementations of hooks that do not exist (a typo).
+            self._pm.register(plugin, name=name)
+            self._pm.check_pending()
+        except KeyboardInterrupt:
+            self._commit(keep=False)
+            self._remove(name)
+            raise
+        except BaseException as exc:  # noqa: BLE001 - a broken plugin (a sys.exit too) must not break the others
+            self._commit(keep=False)
+            self._remove(name)
+            self._fail(name, module, f"{type(exc).__name__}: {exc}")
+            return
+        finally:
+            self._registering = None
+        self._commit(keep=True)
+        self._records[name] = PluginInfo(name, module, "loaded")
+
+    def _commit(self, *, keep: bool) -> None:
+        for kind in _REGISTRIES:
+            getattr(self, kind).commit(keep=keep)
 
     def unregister(self, name: str) -> None:
         """Remove plugin `name`, its hook implementations and its registry entries.
@@ -203,77 +302,54 @@ class PluginHost:
         """
         with self._lock:
             if not isinstance(name, str) or name not in self._records:
-                msg = f"no plugin named {name!r} is registered"
-                raise PluginError(msg)
+                raise PluginError(f"no plugin named {name!r} is registered")
             self._remove(name)
-            self._records.pop(name, None)
-            self._hook_views.clear()
+            del self._records[name]
 
     def _remove(self, name: str) -> None:
         """Take plugin `name` out of pluggy and out of every registry."""
-        plugin = self._pm.get_plugin(name)
-        if plugin is not None:
-            self._pm.unregister(plugin, name=name)
-        for registry in self._registries():
-            registry.remove_plugin(name)
-
-    def _add(self, plugin: object, name: str, module: str) -> None:
-        try:
-            hash(plugin)  # pluggy keeps plugins in sets (for per-client blocking)
-            self._pm.register(plugin, name=name)
-        except Exception as exc:  # noqa: BLE001 - pluggy raises ValueError or PluginValidationError
-            self._fail(name, module, f"{type(exc).__name__}: {exc}")
-            return
-        try:
-            self._validate(plugin, name)
-            self._run_registration_hooks(plugin, name)
-        except Exception as exc:  # noqa: BLE001 - a broken plugin must not break the others
-            self._remove(name)
-            self._fail(name, module, f"{type(exc).__name__}: {exc}")
-            return
-        self._records[name] = PluginInfo(name, module, "loaded")
-
-    def _validate(self, plugin: object, name: str) -> None:
-        """Refuse hook implementations for hooks that do not exist (a typo, an old plugin)."""
-        unknown = [
-            caller.name
-            for caller in self._pm.get_hookcallers(plugin) or []
-            if not caller.has_spec()
-        ]
-        if unknown:
-            msg = f"plugin {name!r} implements unknown hooks: {', '.join(sorted(unknown))}"
-            raise InvalidPlugin(msg)
-
-    def _run_registration_hooks(self, plugin: object, name: str) -> None:
-        # Called per plugin rather than through pluggy's historic calls, so that each
-        # registry knows which plugin added each entry (for listings and per-client blocking).
-        for hook_name, registry_name in _REGISTRATION_HOOKS.items():
-            registry: Registry[Any] = getattr(self, registry_name)
-            for impl in getattr(self._pm.hook, hook_name).get_hookimpls():
-                if impl.plugin is plugin:
-                    impl.function(registry=registry.bind(name))
+        if self._pm.get_plugin(name) is not None:
+            self._pm.unregister(name=name)
+        for kind in _REGISTRIES:
+            getattr(self, kind).remove_plugin(name)
 
     def _fail(self, name: str, module: str, error: str) -> None:
         logger.warning("oauth2kit plugin %r was set aside: %s", name, error)
         self._records[name] = PluginInfo(name, module, "failed", error=error)
 
-    def _registries(self) -> tuple[Registry[Any], ...]:
-        return tuple(getattr(self, attr) for attr in _REGISTRATION_HOOKS.values())
-
     # --- using --------------------------------------------------------------------------
 
-    def hooks(self, blocked: frozenset[str] = frozenset()) -> Any:
-        """Pluggy's hook relay without the plugins named in `blocked` (per-client blocking).
+    def call(self, hook_name: str, blocked: frozenset[str] = frozenset(), **kwargs: Any) -> Any:
+        """Call hook `hook_name` without the plugins whose names match `blocked`.
 
-        Call hooks as ``host.hooks().oauth2kit_<name>(**kwargs)``.
+        Whatever a hook lets escape that is not an oauth2kit error (a KeyError, say) becomes
+        a `PluginError` naming the hook, with the original as its cause, so that callers
+        can rely on catching `OAuth2KitError`.
         """
-        if not blocked:
-            return self._pm.hook
-        view = self._hook_views.get(blocked)
-        if view is None:
-            with self._lock:
-                view = self._hook_views[blocked] = _HookView(self._pm, blocked)
-        return view
+        hook = getattr(self._pm.hook, hook_name)
+        # One snapshot of the implementations, filtered by plugin name: a plugin registered
+        # while this runs is either in it (and filtered) or not in it at all. (pluggy's
+        # subset_hook_caller filters the live list by plugin object instead, which let a
+        # blocked plugin registered meanwhile run; pluggy has no public call for a given
+        # list of implementations, hence its _hookexec.) A hook without implementations,
+        # the common case on the send path, costs nothing more.
+        impls = hook.get_hookimpls()
+        if blocked:
+            impls = [impl for impl in impls if not self._blocks(blocked, impl.plugin_name)]
+        if not impls:
+            return None if hook.spec.opts["firstresult"] else []
+        try:
+            return self._pm._hookexec(hook_name, impls, kwargs, hook.spec.opts["firstresult"])  # noqa: SLF001
+        except OAuth2KitError:
+            raise
+        except Exception as exc:
+            raise PluginError(f"a plugin's {hook_name} hook raised {type(exc).__name__}") from exc
+
+    def _blocks(self, blocked: frozenset[str], plugin: str) -> bool:
+        verdict = self._verdicts.get((blocked, plugin))
+        if verdict is None:
+            verdict = self._verdicts[blocked, plugin] = is_blocked(plugin, blocked)
+        return verdict
 
     def is_loaded(self, name: str) -> bool:
         """Tell whether plugin `name` is registered and working."""
@@ -284,54 +360,36 @@ class PluginHost:
         record = self._records.get(name) if isinstance(name, str) else None
         return None if record is None else record.status
 
+    def unavailable(self) -> list[str]:
+        """The plugins that are blocked or failed, for messages about something missing."""
+        return sorted(name for name, info in self._records.items() if info.status != "loaded")
+
     def plugins(self) -> list[PluginInfo]:
-        """Every plugin the host has seen, with its status, hooks and registry entries."""
+        """Every plugin the host knows, with its status, hooks and registry entries.
+
+        Plugins not imported yet are imported first, so that the listing is complete.
+        """
+        self.load_all()
         with self._lock:
-            records = list(self._records.values())
             result = []
-            for record in records:
+            for record in self._records.values():
                 distribution, version = distribution_of(record.name)
                 plugin = self._pm.get_plugin(record.name)
-                hooks = (
-                    tuple(sorted(c.name for c in self._pm.get_hookcallers(plugin) or []))
-                    if plugin is not None
-                    else ()
-                )
+                callers = (self._pm.get_hookcallers(plugin) or []) if plugin is not None else []
                 provides = {
-                    registry.kind: names
-                    for registry in self._registries()
-                    if (names := registry.provided_by(record.name))
+                    kind: names
+                    for kind in _REGISTRIES
+                    if (names := getattr(self, kind).provided_by(record.name))
                 }
                 result.append(
                     record._replace(
                         distribution=distribution,
                         version=version,
-                        hooks=hooks,
+                        hooks=tuple(sorted(caller.name for caller in callers)),
                         provides=provides,
                     )
                 )
         return sorted(result, key=lambda info: info.name)
-
-
-@final
-class _HookView:
-    """pluggy hook callers without some plugins, built on first use of each hook."""
-
-    def __init__(self, pm: pluggy.PluginManager, blocked: frozenset[str]) -> None:
-        self._pm = pm
-        self._blocked = blocked
-        self._callers: dict[str, Any] = {}
-
-    def __getattr__(self, name: str) -> Any:
-        caller = self._callers.get(name)
-        if caller is None:
-            removed = [
-                plugin
-                for plugin_name, plugin in self._pm.list_name_plugin()
-                if is_blocked(plugin_name, self._blocked)
-            ]
-            caller = self._callers[name] = self._pm.subset_hook_caller(name, removed)
-        return caller
 
 
 # Per thread: the host whose discovery is importing plugins right now, if any.
@@ -350,31 +408,33 @@ def exporting_host() -> PluginHost:
 
 
 _default_host: PluginHost | None = None
-# Reentrant: a plugin imported during discovery may ask for the host (see default_host).
+_default_creating: PluginHost | None = None
+# Reentrant: a plugin imported during discovery may ask for the host being created.
 _default_lock = threading.RLock()
-_discovering: PluginHost | None = None
 
 
 def default_host() -> PluginHost:
     """The process-wide plugin host, created (and plugins discovered) on first use."""
-    global _default_host, _discovering  # noqa: PLW0603 - the one process-wide host
+    global _default_host, _default_creating  # noqa: PLW0603 - the one process-wide host
     host = _default_host
     if host is not None:
         return host
     with _default_lock:
-        if _default_host is not None:
-            return _default_host
-        if _discovering is not None:
-            # Only the discovering thread gets here (others wait for the lock): a plugin it
-            # is importing wants a name that a plugin registered before it provides.
-            return _discovering
-        host = _discovering = PluginHost(load_entry_points=False)
-        try:
-            host._load_entry_points()  # noqa: SLF001 - this module's own class
-        finally:
-            _discovering = None
-        _default_host = host
-        return host
+        if _default_host is None:
+            if _default_creating is not None:  # this thread, from a plugin being imported
+                return _default_creating
+            _default_creating = PluginHost(load_entry_points=False)
+            try:
+                _default_creating._discover()  # noqa: SLF001 - this module's own class
+                _default_host = _default_creating
+            finally:
+                _default_creating = None
+        return _default_host
+
+
+def existing_default_host() -> PluginHost | None:
+    """The process-wide host if it exists already (None: no discovery has run)."""
+    return _default_host
 
 
 def set_default_host(host: PluginHost | None) -> None:

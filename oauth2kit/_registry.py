@@ -1,11 +1,13 @@
-"""Registries: the named things (grant types, auth methods, ...) that plugins provide."""
+"""Registries: the named things (grant types, auth methods, settings, ...) that plugins provide."""
 
 from __future__ import annotations
 
 import threading
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable, Iterator
 from fnmatch import fnmatchcase
-from typing import TYPE_CHECKING, Generic, TypeVar, final
+from typing import Generic, TypeVar
+
+import attrs
 
 from oauth2kit._exceptions import (
     InvalidParam,
@@ -15,9 +17,6 @@ from oauth2kit._exceptions import (
     RegistryConflict,
 )
 
-if TYPE_CHECKING:
-    from collections.abc import Callable, Iterator
-
 __all__ = ["Registry", "RegistryEntry", "block_patterns", "is_blocked", "names_from_text"]
 
 T = TypeVar("T")
@@ -25,11 +24,8 @@ T = TypeVar("T")
 
 def block_patterns(names: object, argument: str) -> frozenset[str]:
     """The plugin names or globs in `names` (one str is one name), checked to be strs."""
-    if not isinstance(names, str | Iterable):
-        msg = f"{argument} takes plugin names (or globs), got {type(names).__name__}"
-        raise InvalidParam(msg)
-    items = [names] if isinstance(names, str) else list(names)
-    if not all(isinstance(name, str) and name for name in items):
+    items = [names] if isinstance(names, str) else names
+    if not isinstance(items, Iterable) or not all(isinstance(n, str) and n for n in items):
         msg = f"{argument} takes plugin names (or globs) as non-empty strs, got {names!r}"
         raise InvalidParam(msg)
     return frozenset(items)
@@ -45,75 +41,58 @@ def is_blocked(plugin: str, patterns: Iterable[str]) -> bool:
     return any(fnmatchcase(plugin, pattern) for pattern in patterns)
 
 
-@final
+@attrs.frozen
 class RegistryEntry(Generic[T]):
-    """One registered value and the plugin that registered it."""
+    """One registered value, the plugin that registered it, and whether it replaced another."""
 
-    __slots__ = ("name", "plugin", "value")
-
-    def __init__(self, name: str, value: T, plugin: str) -> None:
-        self.name = name
-        self.value = value
-        self.plugin = plugin
-
-    def __repr__(self) -> str:
-        return f"RegistryEntry({self.name!r}, plugin={self.plugin!r})"
+    name: str
+    value: T
+    plugin: str
+    overrides: bool = False
 
 
-@final
+@attrs.define(eq=False)
 class Registry(Generic[T]):
     """A table of named entries that plugins fill from their registration hooks.
 
-    Plugins receive a registry bound to their own name and call `add`; clients look entries
-    up with `get`. An entry may be replaced by a later plugin that asks for it; the replaced
-    entry stays underneath, so that blocking the newcomer (for one client, say) brings the
-    original back.
+    Plugins call `add` on the registry their registration hook receives; clients look
+    entries up with `get`. An entry may be replaced by a later plugin that asks for it; the
+    replaced entry stays underneath, so that blocking the newcomer (for one client, say)
+    brings the original back.
 
     Args:
-        kind: the registry's name, used in error messages (``grant_types``, ...).
+        kind: the registry's name, used in messages (``grant_types``, ...).
+        what: what a value must be, for the message that refuses one.
+        fits: tells whether a value is one; a value that does not fit is refused when it
+            is registered, not when it is first used.
+        provider: the name of the plugin whose registration is running (None outside one).
+        load: loads the plugins that may provide a missing name.
         casefold: compare names case-insensitively (token types: ``bearer`` is ``Bearer``).
         missing: the exception class raised for a name nobody registered.
         reserved: names no plugin may register (the package root's own, for extensions);
             with any, names that start with ``_`` are refused too (never public).
     """
 
-    __slots__ = ("_casefold", "_entries", "_lock", "_missing", "_plugin", "_reserved", "kind")
-
-    def __init__(
-        self,
-        kind: str,
-        *,
-        casefold: bool = False,
-        missing: Callable[[str, str], PluginNotAvailable] = PluginNotAvailable,
-        reserved: frozenset[str] = frozenset(),
-    ) -> None:
-        self.kind = kind
-        self._casefold = casefold
-        self._missing = missing
-        self._reserved = reserved
-        # name -> entries, newest first. Lists are replaced, never mutated, so readers need
-        # no lock; writers take it.
-        self._entries: dict[str, list[RegistryEntry[T]]] = {}
-        self._lock = threading.Lock()
-        self._plugin: str | None = None
-
-    def bind(self, plugin: str) -> Registry[T]:
-        """Return a view of this registry whose `add` records `plugin` as the provider."""
-        view: Registry[T] = Registry.__new__(Registry)
-        view.kind = self.kind
-        view._casefold = self._casefold
-        view._missing = self._missing
-        view._reserved = self._reserved
-        view._entries = self._entries
-        view._lock = self._lock
-        view._plugin = plugin
-        return view
+    kind: str
+    what: str
+    fits: Callable[[object], bool]
+    provider: Callable[[], str | None]
+    load: Callable[[str], object] = lambda _: None
+    casefold: bool = False
+    missing: Callable[[str, str], PluginNotAvailable] = PluginNotAvailable
+    reserved: frozenset[str] = frozenset()
+    # name -> entries, newest first. Lists are replaced, never changed, so readers need no
+    # lock; writers take it. A registration's entries wait in _staged until the host has
+    # registered the plugin whole (its hooks too), so that no one uses half a plugin.
+    _entries: dict[str, list[RegistryEntry[T]]] = attrs.field(factory=dict, init=False)
+    _staged: list[tuple[str, RegistryEntry[T]]] = attrs.field(factory=list, init=False)
+    _lock: threading.Lock = attrs.field(factory=threading.Lock, init=False)
 
     def _key(self, name: str) -> str:
-        return name.casefold() if self._casefold else name
+        return name.casefold() if self.casefold else name
 
     def add(self, name: str, value: T, *, replace: bool = False) -> None:
-        """Register `value` under `name`.
+        """Register `value` under `name`; only from a registration hook, while it runs.
 
         Args:
             name: the entry's name, e.g. a grant name or a public class name.
@@ -122,20 +101,40 @@ class Registry(Generic[T]):
 
         Raises:
             RegistryConflict: if `name` is taken and `replace` is false.
+            PluginError: if `value` is not what this registry holds, or outside a hook.
         """
-        if self._plugin is None:
-            msg = "add() is for plugins: call it on the registry passed to a registration hook"
+        plugin = self.provider()
+        if plugin is None:
+            msg = "add() is for plugins: call it from a registration hook, while it runs"
             raise PluginError(msg)
-        if name in self._reserved or (self._reserved and name.startswith("_")):
-            msg = f"plugin {self._plugin!r} cannot register {self.kind} entry {name!r}:"
-            msg += " oauth2kit defines that name itself"
+        if not isinstance(name, str) or not name or name in self.reserved:
+            msg = f"plugin {plugin!r} cannot register {self.kind} entry {name!r}"
+            raise PluginError(msg + (": oauth2kit defines that name itself" if name else ""))
+        if self.reserved and name.startswith("_"):
+            msg = f"plugin {plugin!r} cannot register {self.kind} entry {name!r}: not public"
             raise PluginError(msg)
+        if not self.fits(value):
+            msg = f"plugin {plugin!r} registered {self.kind} entry {name!r} as {value!r}"
+            raise PluginError(f"{msg}, which is not {self.what}")
         key = self._key(name)
         with self._lock:
             existing = self._entries.get(key, [])
-            if existing and not replace:
-                raise RegistryConflict(self.kind, name, existing[0].plugin, self._plugin)
-            self._entries[key] = [RegistryEntry(name, value, self._plugin), *existing]
+            # An original that arrives after the plugins replacing it (imported on first
+            # need) is no clash: it goes underneath them.
+            clash = existing and not replace and not all(e.overrides for e in existing)
+            if clash or any(staged == key for staged, _ in self._staged):
+                first = existing[0].plugin if existing else plugin
+                raise RegistryConflict(self.kind, name, first, plugin)
+            self._staged.append((key, RegistryEntry(name, value, plugin, replace)))
+
+    def commit(self, *, keep: bool) -> None:
+        """Publish the entries of the registration that just ran, or drop them (it failed)."""
+        with self._lock:
+            for key, entry in self._staged if keep else ():
+                existing = self._entries.get(key, [])
+                replacing = entry.overrides or not existing
+                self._entries[key] = [entry, *existing] if replacing else [*existing, entry]
+            self._staged.clear()
 
     def remove_plugin(self, plugin: str) -> None:
         """Drop every entry that `plugin` registered (it was unregistered or failed)."""
@@ -150,18 +149,25 @@ class Registry(Generic[T]):
     def entry(self, name: str, *, blocked: frozenset[str] = frozenset()) -> RegistryEntry[T]:
         """Return the entry for `name`, skipping entries of `blocked` plugins.
 
+        A name nobody registered yet makes the host import the plugins that may provide it
+        (some families are imported on first need), then look again.
+
         Raises:
             PluginDisabled: if every plugin providing `name` is blocked.
             PluginNotAvailable: (or the registry's `missing` class) if nobody provides it.
         """
-        # Names come from users too (a grant name): a non-str is simply not registered.
-        entries = self._entries.get(self._key(name), ()) if isinstance(name, str) else ()
-        for entry in entries:
-            if not is_blocked(entry.plugin, blocked):
-                return entry
+        if not isinstance(name, str):  # names come from users too: a non-str is not there
+            raise self.missing(self.kind, repr(name))
+        for attempt in range(2):
+            entries = self._entries.get(self._key(name), [])
+            for entry in entries:
+                if not is_blocked(entry.plugin, blocked):
+                    return entry
+            if attempt == 0:  # none, or only blocked ones: a plugin not imported yet may have it
+                self.load(name)  # returns once any concurrent load has finished: look again
         if entries:
             raise PluginDisabled(self.kind, name, tuple(entry.plugin for entry in entries))
-        raise self._missing(self.kind, name)
+        raise self.missing(self.kind, name)
 
     def get(self, name: str, *, blocked: frozenset[str] = frozenset()) -> T:
         """Return the value registered as `name`; see `entry` for the errors."""
@@ -172,17 +178,9 @@ class Registry(Generic[T]):
 
     def __iter__(self) -> Iterator[RegistryEntry[T]]:
         """Iterate over the active entry of each name."""
-        for entries in list(self._entries.values()):
-            yield entries[0]
+        return iter([entries[0] for entries in list(self._entries.values())])
 
     def provided_by(self, plugin: str) -> list[str]:
         """The names of the entries that `plugin` registered."""
-        return sorted(
-            entry.name
-            for entries in list(self._entries.values())
-            for entry in entries
-            if entry.plugin == plugin
-        )
-
-    def __repr__(self) -> str:
-        return f"Registry({self.kind!r}, {sorted(self._entries)})"
+        entries = [entry for group in list(self._entries.values()) for entry in group]
+        return sorted(entry.name for entry in entries if entry.plugin == plugin)

@@ -1,8 +1,4 @@
-"""Access token types: `BearerToken` is the base every token type plugin extends.
-
-This module sits on the import path of `import oauth2kit`, so it uses plain classes rather
-than attrs (whose import alone costs a fifth of importing requests).
-"""
+"""Access tokens: `BearerToken` is the value object every token type plugin extends."""
 
 from __future__ import annotations
 
@@ -12,10 +8,11 @@ from collections.abc import Mapping
 from datetime import UTC, datetime, timedelta
 from typing import TYPE_CHECKING, Any, ClassVar, Self
 
+import attrs
 import requests.auth
 
 from oauth2kit._exceptions import ExpiredAccessToken, InvalidParam
-from oauth2kit._params import check_type, is_number, normalize_scope
+from oauth2kit._values import is_number, normalize_scope
 
 __all__ = ["BearerToken", "TokenResponse", "parse_expires_in"]
 
@@ -50,35 +47,42 @@ def parse_expires_in(expires_in: object) -> int | None:
     return int(expires_in) if expires_in < _CENTURY else None
 
 
-def _expires_at_member(value: object, fields: Mapping[str, Any]) -> datetime | None:
-    """Read a response's non-standard ``expires_at`` member, or leave it out (None).
+def _check_access_token(_: object, __: object, value: Any) -> None:
+    if not isinstance(value, str) or not value:
+        raise InvalidParam(f"access_token must be a non-empty str, got {type(value).__name__}")
+    if not (value.isascii() and value.isprintable()) or " " in value:
+        # It goes into an Authorization header (the value itself stays out of the message).
+        msg = "access_token must not contain whitespace, control or non-ASCII characters"
+        raise InvalidParam(msg)
 
-    Some servers (Strava, for one) send the expiry as epoch seconds beside ``expires_in``.
-    RFC 6749 section 5.1 says to ignore members a client does not know, so it is used only
-    when ``expires_in`` is missing, and only if it is a plausible timestamp.
-    """
-    if "expires_in" in fields or not isinstance(value, int | float) or isinstance(value, bool):
-        return None
-    try:
-        return datetime.fromtimestamp(value, tz=UTC)
-    except (OverflowError, OSError, ValueError):
-        return None
+
+def _optional(kind: type) -> Any:
+    """A validator: None or a `kind`, else `InvalidParam` (token responses are input)."""
+
+    def check(_: object, attribute: attrs.Attribute[Any], value: object) -> None:
+        if value is not None and not isinstance(value, kind):
+            msg = f"{attribute.name} must be a {kind.__name__}, got {type(value).__name__}"
+            raise InvalidParam(msg)
+
+    return check
 
 
 class TokenResponse:
     """Marker base class of the token types; `BearerToken` is the one the kernel knows."""
 
 
+@attrs.frozen(init=False, repr=False, slots=False, unsafe_hash=False)
 class BearerToken(TokenResponse, requests.auth.AuthBase):
     """An RFC 6750 Bearer token, as returned by a token endpoint; also a requests auth handler.
 
-    `str(token)` is the access token, so a token can stand where a string is expected;
-    `repr(token)` never shows the access, refresh or ID token.
+    Checked once when built, and immutable after that. `str(token)` is the access token,
+    so a token can stand where a string is expected; `repr(token)` never shows the access,
+    refresh or ID token.
 
     Args:
         access_token: the access token value.
         expires_at: when the access token expires (timezone-aware, or naive UTC).
-        scope: the granted scope.
+        scope: the granted scope (a str, or a list that servers sometimes send).
         refresh_token: the refresh token, if any.
         token_type: must match the class's ``TOKEN_TYPE``, case-insensitively.
         id_token: the ID token, if any, as its compact serialization.
@@ -87,13 +91,20 @@ class BearerToken(TokenResponse, requests.auth.AuthBase):
             (``token.issued_token_type``) or by subscript (``token["my.attr"]``).
 
     Raises:
-        InvalidParam: if `access_token` is not a non-empty string or `token_type` does not
-            match.
+        InvalidParam: if a member has an unusable value.
     """
 
     TOKEN_TYPE: ClassVar[str] = "Bearer"  # noqa: S105 - a token type name, not a secret
     AUTHORIZATION_HEADER: ClassVar[str] = "Authorization"
     AUTHORIZATION_SCHEME: ClassVar[str] = "Bearer"
+
+    access_token: str = attrs.field(validator=_check_access_token)
+    expires_at: datetime | None = attrs.field(validator=_optional(datetime))
+    scope: str | None = attrs.field(validator=_optional(str))
+    refresh_token: str | None = attrs.field(validator=_optional(str))
+    token_type: str = attrs.field()  # checked against TOKEN_TYPE by the constructor
+    id_token: str | None = attrs.field(validator=_optional(str))
+    kwargs: dict[str, Any] = attrs.field()
 
     def __init__(
         self,
@@ -108,59 +119,41 @@ class BearerToken(TokenResponse, requests.auth.AuthBase):
         expires_in: int | str | None = None,
         **kwargs: Any,
     ) -> None:
-        if not isinstance(access_token, str) or not access_token:
-            msg = f"access_token must be a non-empty str, got {type(access_token).__name__}"
-            raise InvalidParam(msg)
-        if not (access_token.isascii() and access_token.isprintable()) or " " in access_token:
-            # It goes into an Authorization header (the value itself stays out of the message).
-            msg = "access_token must not contain whitespace or control characters"
-            raise InvalidParam(msg)
         token_type = self.TOKEN_TYPE if token_type is None else token_type
         if not isinstance(token_type, str) or token_type.casefold() != self.TOKEN_TYPE.casefold():
             msg = f"token_type {token_type!r} does not match {type(self).__name__}"
             raise InvalidParam(f"{msg} (expected {self.TOKEN_TYPE!r})")
-        # Token responses are untrusted input: check the types the signature promises.
-        check_type("refresh_token", refresh_token, str)
-        check_type("id_token", id_token, str)
-        check_type("expires_at", expires_at, datetime)
-        # Some servers send "" (or []) for "none": an empty token or scope is no token or scope.
-        refresh_token = refresh_token or None
-        id_token = id_token or None
-        # Some servers send the scope as a JSON array; it is a space-separated string here.
-        scope = None if scope in ("", []) else normalize_scope(scope)
         if expires_at is None:
             seconds = parse_expires_in(expires_in)
             if seconds is not None:
                 # Whole seconds, like upstream: expiry is a hint with one-second precision.
-                expires_at = datetime.now(tz=UTC).replace(microsecond=0) + timedelta(
-                    seconds=seconds
-                )
-        elif expires_at.tzinfo is None:
+                now = datetime.now(tz=UTC).replace(microsecond=0)
+                expires_at = now + timedelta(seconds=seconds)
+        elif isinstance(expires_at, datetime) and expires_at.tzinfo is None:
             expires_at = expires_at.replace(tzinfo=UTC)
-        self.access_token = access_token
-        self.expires_at = expires_at
-        self.scope = scope
-        self.refresh_token = refresh_token
-        self.token_type = token_type
-        self.id_token = id_token
-        self.kwargs: dict[str, Any] = kwargs
+        # Some servers send "" (or []) for "none": an empty token or scope is none at all.
+        scope = None if scope in ("", []) else normalize_scope(scope)
+        self.__attrs_init__(
+            access_token, expires_at, scope, refresh_token or None, token_type, id_token or None,
+            kwargs,
+        )  # fmt: skip
         # Non-standard members become plain attributes, so that `token.issued_token_type`
         # works without a __getattr__ (which would slow every attribute read of the
-        # per-request path on CPython 3.11+). Names the class uses stay reserved.
+        # per-request path). Names the class uses stay reserved.
         for key, value in kwargs.items():
             if key.isidentifier() and not hasattr(type(self), key) and key not in _RESERVED:
-                setattr(self, key, value)
+                object.__setattr__(self, key, value)
         # Precomputed for the per-request path: one clock read and one header assignment.
-        self._expires_ts = None if expires_at is None else expires_at.timestamp()
-        self._header_value = self.authorization_header()
+        expires_ts = None if self.expires_at is None else self.expires_at.timestamp()
+        object.__setattr__(self, "_expires_ts", expires_ts)
+        object.__setattr__(self, "_header_value", self.authorization_header())
 
     # --- expiry -----------------------------------------------------------------------
 
     def is_expired(self, leeway: float = 0) -> bool | None:
         """Tell whether the token expires within `leeway` seconds; None if its expiry is unknown."""
         if not is_number(leeway):
-            msg = f"leeway must be a number of seconds, got {type(leeway).__name__}"
-            raise InvalidParam(msg)
+            raise InvalidParam(f"leeway must be a number of seconds, got {type(leeway).__name__}")
         if self._expires_ts is None:
             return None
         return time.time() + leeway > self._expires_ts
@@ -182,14 +175,16 @@ class BearerToken(TokenResponse, requests.auth.AuthBase):
         """Add this token to `request`; raise `ExpiredAccessToken` if it has expired."""
         expires = self._expires_ts
         if expires is not None and time.time() > expires:
-            msg = f"the access token expired at {self.expires_at}"
-            raise ExpiredAccessToken(msg)
+            raise ExpiredAccessToken(f"the access token expired at {self.expires_at}")
         request.headers[self.AUTHORIZATION_HEADER] = self._header_value
         return request
 
     # --- custom attributes --------------------------------------------------------------
 
     if TYPE_CHECKING:
+        _expires_ts: float | None
+        _header_value: str
+
         # For type checkers only: non-standard members are set as attributes at run time.
         def __getattr__(self, key: str) -> Any: ...
 
@@ -224,11 +219,9 @@ class BearerToken(TokenResponse, requests.auth.AuthBase):
             InvalidParam: if `data` is not such an object, or has no ``access_token``.
         """
         if not isinstance(data, Mapping) or not all(isinstance(key, str) for key in data):
-            msg = f"a token response must be a JSON object, got {type(data).__name__}"
-            raise InvalidParam(msg)
+            raise InvalidParam(f"a token response must be a JSON object, got {type(data).__name__}")
         if "access_token" not in data:
-            msg = "the token response has no access_token"
-            raise InvalidParam(msg)
+            raise InvalidParam("the token response has no access_token")
         fields = dict(data)
         if "expires_at" in fields:
             fields["expires_at"] = _expires_at_member(fields.pop("expires_at"), fields)
@@ -252,17 +245,24 @@ class BearerToken(TokenResponse, requests.auth.AuthBase):
         parts.extend(f"{key}=..." for key in self.kwargs)
         return f"{type(self).__name__}({', '.join(parts)})"
 
-    def __eq__(self, other: object) -> bool:
-        """Tokens are equal when they are of the same class and carry the same data."""
-        if not isinstance(other, BearerToken) or type(other) is not type(self):
-            return NotImplemented
-        return all(getattr(self, name) == getattr(other, name) for name in _STANDARD_FIELDS) and (
-            self.kwargs == other.kwargs
-        )
-
     def __hash__(self) -> int:
         """Hash by the access token, which identifies a token."""
         return hash((type(self), self.access_token))
+
+
+def _expires_at_member(value: object, fields: Mapping[str, Any]) -> datetime | None:
+    """Read a response's non-standard ``expires_at`` member, or leave it out (None).
+
+    Some servers (Strava, for one) send the expiry as epoch seconds beside ``expires_in``.
+    RFC 6749 section 5.1 says to ignore members a client does not know, so it is used only
+    when ``expires_in`` is missing, and only if it is a plausible timestamp.
+    """
+    if "expires_in" in fields or not is_number(value):
+        return None
+    try:
+        return datetime.fromtimestamp(value, tz=UTC)
+    except (OverflowError, OSError, ValueError):
+        return None
 
 
 _STANDARD_FIELDS = (

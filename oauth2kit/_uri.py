@@ -1,4 +1,4 @@
-"""Validation of endpoint and issuer URIs."""
+"""URI policy: which endpoint and issuer URIs a client accepts."""
 
 from __future__ import annotations
 

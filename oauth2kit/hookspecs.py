@@ -8,18 +8,23 @@ plugin, so the built-ins under ``plugins/`` are worked examples of every hook he
 There are three kinds of hooks:
 
 - **Registration hooks** fill a `Registry` with named things: grant types, client
-  authentication methods, token types, DPoP key generators and public extensions. They run
-  once for each plugin when it is registered, including plugins registered later at run
-  time. A name clash is an error naming both plugins, unless the newcomer passes
-  ``replace=True``.
+  authentication methods, token types, DPoP key generators, client settings, client
+  operations, error codes and public names. They are pluggy *historic* hooks: each plugin's
+  implementation runs once, when the plugin is registered, also for plugins registered
+  later at run time. A name clash is an error naming both plugins, unless the newcomer
+  passes ``replace=True``; a value of the wrong kind is refused then too.
 - **First-result hooks** let one plugin decide: the first non-None result wins. Built-in
   implementations are ``trylast``, so any installed plugin overrides them by returning a
   value, and falls through to them by returning None.
 - **Call-all hooks** let every plugin take part: configure clients, prepare outgoing
   requests, fix up responses, validate ID tokens, observe obtained tokens.
 
-Vendor plugins should act only for their own vendor: every hook receives the client
-(directly or as ``call.client``), so check its ``issuer`` or endpoints and return early.
+A feature plugin owns its whole feature: its settings (``oauth2kit_register_settings``),
+the client methods that use them (``oauth2kit_register_operations``), its exceptions and the
+error codes that map to them (``oauth2kit_register_error_codes``) and the public names it
+exports (``oauth2kit_register_extensions``). Vendor plugins should act only for their own
+vendor: every hook receives the client (directly or as ``call.client``), so check its
+``issuer`` or endpoints and return early.
 """
 
 from __future__ import annotations
@@ -35,19 +40,16 @@ if TYPE_CHECKING:
     import requests
 
     from oauth2kit._client import OAuth2Client
-    from oauth2kit._exceptions import OAuth2KitError
-    from oauth2kit._exchange import EndpointCall, EndpointResponse
+    from oauth2kit._exceptions import EndpointError, OAuth2KitError
+    from oauth2kit._pipeline import EndpointCall, EndpointResponse
     from oauth2kit._registry import Registry
     from oauth2kit._tokens import BearerToken
+    from oauth2kit._values import Setting
 
 __all__ = [
-    "PROJECT_NAME",
-    "ClientAuthFactory",
-    "DPoPKeyGenerator",
-    "GrantType",
-    "hookimpl",
+    "PROJECT_NAME", "ClientAuthFactory", "DPoPKeyGenerator", "GrantType", "Operation", "hookimpl",
     "hookspec",
-]
+]  # fmt: skip
 
 PROJECT_NAME = "oauth2kit"
 hookspec = pluggy.HookspecMarker(PROJECT_NAME)
@@ -71,20 +73,30 @@ class GrantType(Protocol):
     def build(self, client: OAuth2Client, params: dict[str, Any]) -> dict[str, Any]:
         """Return the form fields of the token request (without ``grant_type``).
 
-        Must consume every parameter it understands and pass the rest through as form
-        fields, so that nothing a user passed is silently dropped. Raise an
-        `oauth2kit.InvalidParam` subclass for a bad value.
+        `params` holds exactly the parameters the caller gave (an optional argument left
+        out is absent, never None). Consume every parameter the grant understands and pass
+        the rest through as form fields, so that nothing a user passed is silently dropped.
+        Raise an `oauth2kit.InvalidParam` subclass for a bad value.
         """
         ...
 
 
 ClientAuthFactory: TypeAlias = Callable[..., "requests.auth.AuthBase"]
-"""What a client authentication plugin registers: builds a `requests` auth handler.
+"""What a client authentication plugin registers: builds a client authentication method.
 
-Usually the auth handler class itself. It is called as ``factory(client_id)`` for methods
-without a credential (``none``) and as ``factory(client_id, credential)`` otherwise, where
-the credential is a client secret (``client_secret_*``) or a private key
-(``private_key_jwt``). The handler must expose ``client_id``.
+Usually the `BaseClientAuthenticationMethod` subclass itself. It is called as
+``factory(client_id)`` for methods without a credential (``none``) and as
+``factory(client_id, credential)`` otherwise, where the credential is a client secret
+(``client_secret_*``) or a private key (``private_key_jwt``).
+"""
+
+Operation: TypeAlias = Callable[..., Any]
+"""What an operation plugin registers: a client method, called as ``operation(client, **params)``.
+
+`OAuth2Client`'s typed methods other than the grants (``revoke_token()``,
+``introspect_token()``, ``authorization_request()``, ...) call the operation registered
+under their own name with the arguments the caller gave; `OAuth2Client.run` is the generic
+form. Class-level operations (``from_discovery_endpoint``) receive the class instead.
 """
 
 
@@ -96,10 +108,10 @@ class DPoPKeyGenerator(Protocol):
         ...
 
 
-# --- registration hooks ------------------------------------------------------------------
+# --- registration hooks (historic) -------------------------------------------------------
 
 
-@hookspec
+@hookspec(historic=True)
 def oauth2kit_register_grant_types(registry: Registry[GrantType]) -> None:
     """Register grant types by name, e.g. ``registry.add("client_credentials", grant)``.
 
@@ -108,7 +120,7 @@ def oauth2kit_register_grant_types(registry: Registry[GrantType]) -> None:
     """
 
 
-@hookspec
+@hookspec(historic=True)
 def oauth2kit_register_client_auth_methods(registry: Registry[ClientAuthFactory]) -> None:
     """Register client authentication methods by their RFC 7591 names.
 
@@ -119,7 +131,7 @@ def oauth2kit_register_client_auth_methods(registry: Registry[ClientAuthFactory]
     """
 
 
-@hookspec
+@hookspec(historic=True)
 def oauth2kit_register_token_types(registry: Registry[type[BearerToken]]) -> None:
     """Register access token classes by ``token_type`` value (compared case-insensitively).
 
@@ -128,14 +140,43 @@ def oauth2kit_register_token_types(registry: Registry[type[BearerToken]]) -> Non
     """
 
 
-@hookspec
+@hookspec(historic=True)
 def oauth2kit_register_dpop_key_generators(registry: Registry[DPoPKeyGenerator]) -> None:
     """Register DPoP key generators by signature algorithm (``ES256``, ``EdDSA``, ...)."""
 
 
-@hookspec
+@hookspec(historic=True)
+def oauth2kit_register_settings(registry: Registry[Setting]) -> None:
+    """Register the client settings a plugin owns, as `oauth2kit.Setting` values.
+
+    A setting is given to `OAuth2Client` as a keyword argument (``revocation_endpoint=``,
+    ``code_challenge_method=``, or any name of the plugin's own), or to one call in the
+    ``options`` of `OAuth2Client.grant` (``dpop_key``). The client checks it once, with the
+    setting's converter, and plugins read it with `OAuth2Client.setting`. A setting that no
+    plugin registered is refused with an error, never silently kept.
+    """
+
+
+@hookspec(historic=True)
+def oauth2kit_register_operations(registry: Registry[Operation]) -> None:
+    """Register client operations by name (``revoke_token``, ``authorize_device``, ...).
+
+    `OAuth2Client`'s typed methods delegate to the operation of their own name.
+    """
+
+
+@hookspec(historic=True)
+def oauth2kit_register_error_codes(registry: Registry[type[EndpointError]]) -> None:
+    """Register the exception class for an OAuth 2.0 ``error`` code, e.g. ``slow_down``.
+
+    The standard error parser raises the class registered for a response's code, after the
+    codes of `OAuth2Client.exception_classes` (RFC 6749 section 5.2).
+    """
+
+
+@hookspec(historic=True)
 def oauth2kit_register_extensions(registry: Registry[object]) -> None:
-    """Register public objects by name: auth handlers, ApiClient, vendor helpers, ...
+    """Register public objects by name: auth handlers, ApiClient, vendor helpers, exceptions.
 
     Every name registered here can be imported from the package root
     (``from oauth2kit import OAuth2ClientCredentialsAuth``), resolved on first access.
@@ -167,8 +208,9 @@ def oauth2kit_retry_request(call: EndpointCall, response: EndpointResponse) -> f
     """Ask for the request to be sent again: return a delay in seconds, or None.
 
     For DPoP nonce challenges (delay 0) and back-off on 429/503. The kernel caps the
-    attempts (``call.attempt`` counts them) and runs `oauth2kit_prepare_request` again
-    before each retry, so proofs and nonces are fresh.
+    attempts (``call.attempt`` counts them) and runs `oauth2kit_prepare_request` and client
+    authentication again before each retry, on the same call, so proofs and nonces are
+    fresh: those hooks set what they add rather than append to it.
     """
 
 
@@ -202,15 +244,14 @@ def oauth2kit_configure_client(client: OAuth2Client) -> None:
 
 
 @hookspec
-def oauth2kit_prepare_request(call: EndpointCall, request: requests.Request) -> None:
+def oauth2kit_prepare_request(call: EndpointCall) -> None:
     """Adjust an outgoing request before it is sent: add vendor parameters or headers.
 
-    `request.data` holds the form fields, `request.headers` the headers; client
-    authentication (`request.auth`) runs after these hooks, when the request is prepared.
-    Transport settings are in ``call.requests_kwargs``: a mutual-TLS plugin sets ``cert``
-    there (and may point `request.url` at the server's ``mtls_endpoint_aliases``). The URL,
-    cookies and transport settings are checked again after the hooks; files or a JSON body
-    are refused (endpoints take forms).
+    Change the call in place: ``call.form`` (the form fields) and ``call.headers`` check each
+    value as it is set; ``call.url`` is checked by the client's URI policy when set (a
+    mutual-TLS plugin points it at the server's ``mtls_endpoint_aliases``); and
+    ``call.transport`` is replaced with ``attrs.evolve(call.transport, cert=...)``, which
+    checks the new value. Client authentication runs after these hooks.
     """
 
 

@@ -2,7 +2,7 @@
 
 The mTLS client authentication plugin comes with its own issue. This plugin, registered
 at run time, does the transport part the way that plugin will: it presents the client
-certificate through ``call.requests_kwargs`` and sends the request to the server's
+certificate through ``call.transport`` and sends the request to the server's
 ``mtls_endpoint_aliases``.
 """
 
@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from typing import Any
 
+import attrs
 import pytest
 import requests
 from as_server import AuthServer
@@ -27,11 +28,12 @@ class ClientCertificate:
         self.cert = (server.tls_file("mtls-client.pem"), server.tls_file("mtls-client.key"))
 
     @hookimpl
-    def oauth2kit_prepare_request(self, call: EndpointCall, request: requests.Request) -> None:
+    def oauth2kit_prepare_request(self, call: EndpointCall) -> None:
         aliases: dict[str, str] = self.server.discovery["mtls_endpoint_aliases"]
-        request.url = aliases.get(call.endpoint, request.url)
-        call.requests_kwargs["cert"] = self.cert
-        call.requests_kwargs["verify"] = self.server.tls_file("ca.pem")
+        call.url = aliases.get(call.endpoint, call.url)
+        call.transport = attrs.evolve(
+            call.transport, cert=self.cert, verify=self.server.tls_file("ca.pem")
+        )
 
 
 def _client(server: AuthServer, host: PluginHost) -> OAuth2Client:

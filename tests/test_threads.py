@@ -5,7 +5,6 @@ from __future__ import annotations
 import threading
 
 import pytest
-import requests
 from as_server import AuthServer
 
 from oauth2kit import BearerToken, EndpointCall, OAuth2Client, PluginHost, hookimpl
@@ -24,8 +23,8 @@ class Tracer:
         self.lock = threading.Lock()
 
     @hookimpl
-    def oauth2kit_prepare_request(self, call: EndpointCall, request: requests.Request) -> None:
-        request.headers["X-Trace"] = "1"
+    def oauth2kit_prepare_request(self, call: EndpointCall) -> None:
+        call.headers["X-Trace"] = "1"
         with self.lock:
             self.seen += 1
 

@@ -43,11 +43,9 @@ class MagicWordGrant:
 
 
 class ExampleVendorToken(BearerToken):
-    """A token from Example Vendor: it knows which vendor issued it."""
+    """A token from Example Vendor: ``vendor_issuer`` says which of its servers issued it."""
 
-    __slots__ = ("vendor_issuer",)
-
-    vendor_issuer: str
+    vendor_issuer: str  # a member of the token, set when it is built
 
 
 @hookimpl
@@ -63,6 +61,6 @@ def oauth2kit_parse_response(call: EndpointCall, response: EndpointResponse) -> 
         return None
     if response.data is None or "access_token" not in response.data:
         return None  # let the standard parser raise its precise error
-    token = ExampleVendorToken.from_response(response.data)
-    token.vendor_issuer = call.client.issuer or ""
-    return token
+    return ExampleVendorToken.from_response(
+        {**response.data, "vendor_issuer": call.client.issuer or ""}
+    )

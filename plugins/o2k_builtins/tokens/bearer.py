@@ -4,8 +4,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from oauth2kit import BearerToken
-from oauth2kit.hookspecs import hookimpl
+from oauth2kit import BearerToken, hookimpl
 
 if TYPE_CHECKING:
     from oauth2kit import Registry

@@ -4,8 +4,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any, Final
 
-from oauth2kit import normalize_scope
-from oauth2kit.hookspecs import hookimpl
+from oauth2kit import hookimpl, normalize_scope
 
 if TYPE_CHECKING:
     from oauth2kit import OAuth2Client, Registry
@@ -23,9 +22,9 @@ class ClientCredentialsGrant:
 
     def build(self, client: OAuth2Client, params: dict[str, Any]) -> dict[str, Any]:  # noqa: ARG002 - part of the GrantType protocol
         """Return the form fields for `params`."""
-        scope = normalize_scope(params.pop("scope", None))
-        fields = {"scope": scope, **params}
-        return {name: value for name, value in fields.items() if value is not None}
+        if "scope" in params:
+            params["scope"] = normalize_scope(params["scope"])
+        return params
 
 
 @hookimpl

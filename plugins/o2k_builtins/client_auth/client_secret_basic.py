@@ -6,13 +6,10 @@ import base64
 from typing import TYPE_CHECKING
 from urllib.parse import quote_plus
 
-from oauth2kit import BaseClientAuthenticationMethod
-from oauth2kit.hookspecs import hookimpl
+from oauth2kit import BaseClientAuthenticationMethod, hookimpl
 
 if TYPE_CHECKING:
-    import requests
-
-    from oauth2kit import Registry
+    from oauth2kit import Form, Headers, Registry
     from oauth2kit.hookspecs import ClientAuthFactory
 
 
@@ -30,15 +27,15 @@ class ClientSecretBasic(BaseClientAuthenticationMethod):
         super().__init__(client_id)
         self.client_secret = self.checked_secret(client_secret)
         self.urlencode = urlencode
-
-    def authenticate(self, request: requests.PreparedRequest) -> requests.PreparedRequest:
-        """Set the Basic Authorization header."""
-        user, password = self.client_id, self.client_secret
-        if self.urlencode:
+        user, password = client_id, self.client_secret
+        if urlencode:
             user, password = quote_plus(user, safe=""), quote_plus(password, safe="")
-        credentials = base64.b64encode(f"{user}:{password}".encode()).decode("ascii")
-        request.headers["Authorization"] = f"Basic {credentials}"
-        return request
+        # Built once: the header is the same for every request.
+        self._header = "Basic " + base64.b64encode(f"{user}:{password}".encode()).decode("ascii")
+
+    def authenticate(self, url: str, form: Form, headers: Headers) -> None:  # noqa: ARG002 - the method's signature
+        """Set the Basic Authorization header."""
+        headers["Authorization"] = self._header
 
 
 @hookimpl

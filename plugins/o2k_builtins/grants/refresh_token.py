@@ -4,12 +4,19 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any, Final
 
-from oauth2kit import BearerToken, EndpointCall, InvalidParam, MissingRefreshToken, normalize_scope
-from oauth2kit.hookspecs import hookimpl
+from oauth2kit import BearerToken, InvalidParam, hookimpl, normalize_scope
 
 if TYPE_CHECKING:
-    from oauth2kit import OAuth2Client, Registry
+    from oauth2kit import EndpointCall, EndpointResponse, OAuth2Client, Registry
     from oauth2kit.hookspecs import GrantType
+
+
+class MissingRefreshToken(InvalidParam):
+    """A refresh was asked for with a token that carries no refresh token."""
+
+    def __init__(self, token: object) -> None:
+        super().__init__("the token does not contain a refresh_token")
+        self.token = token
 
 
 class RefreshTokenGrant:
@@ -36,9 +43,9 @@ class RefreshTokenGrant:
         if not isinstance(refresh_token, str) or not refresh_token:
             msg = "refresh_token must be a non-empty str or a token that carries one"
             raise InvalidParam(msg)
-        scope = normalize_scope(params.pop("scope", None))
-        fields = {"refresh_token": refresh_token, "scope": scope, **params}
-        return {name: value for name, value in fields.items() if value is not None}
+        if "scope" in params:
+            params["scope"] = normalize_scope(params["scope"])
+        return {"refresh_token": refresh_token, **params}
 
 
 @hookimpl
@@ -47,12 +54,22 @@ def oauth2kit_register_grant_types(registry: Registry[GrantType]) -> None:
     registry.add("refresh_token", RefreshTokenGrant())
 
 
+@hookimpl
+def oauth2kit_register_extensions(registry: Registry[object]) -> None:
+    """Export `MissingRefreshToken` from the package root."""
+    registry.add("MissingRefreshToken", MissingRefreshToken)
+
+
 @hookimpl(tryfirst=True)
-def oauth2kit_token_obtained(call: EndpointCall, token: BearerToken) -> None:
+def oauth2kit_fixup_response(call: EndpointCall, response: EndpointResponse) -> None:
     """Keep the refresh token that was used when the server sends no new one.
 
-    A server that does not rotate refresh tokens may leave it out (RFC 6749 section 6).
-    ``tryfirst``, so that the hooks that store tokens see the one that can be refreshed.
+    A server that does not rotate refresh tokens may leave it out (RFC 6749 section 6); the
+    token is then built with the one that was sent, so that whoever stores it can refresh
+    it again. ``tryfirst``, so that other fix-ups see the complete answer.
     """
-    if call.grant == "refresh_token" and token.refresh_token is None:
-        token.refresh_token = call.data["refresh_token"]
+    data = response.data
+    if call.grant != "refresh_token" or not response.ok or not data or "access_token" not in data:
+        return
+    if not data.get("refresh_token"):
+        data["refresh_token"] = call.form["refresh_token"]

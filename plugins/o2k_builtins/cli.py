@@ -1,4 +1,7 @@
-"""The ``oauth2kit`` command line: ``oauth2kit plugins [--json] [--disable NAMES]`` for now."""
+"""The ``oauth2kit`` command line: ``oauth2kit plugins [--json] [--disable NAMES]`` for now.
+
+A console script built on the public API, like any tool a third party could write.
+"""
 
 from __future__ import annotations
 
@@ -11,7 +14,7 @@ from typing import TYPE_CHECKING
 if TYPE_CHECKING:
     from collections.abc import Sequence
 
-    from oauth2kit._host import PluginInfo
+    from oauth2kit import PluginInfo
 
 __all__ = ["main"]
 
@@ -50,11 +53,11 @@ def _format_table(plugins: list[PluginInfo]) -> str:
 
 def main(argv: Sequence[str] | None = None) -> int:
     """Run the command line; returns the exit status."""
-    from oauth2kit._host import PluginHost  # noqa: PLC0415 - only when the command runs
-    from oauth2kit._registry import names_from_text  # noqa: PLC0415
+    from oauth2kit import PluginHost  # noqa: PLC0415 - only when the command runs
 
     args = _parser().parse_args(argv)
-    disabled = [name for value in args.disable for name in names_from_text(value)]
+    disabled = [name for value in args.disable for name in value.replace(" ", ",").split(",")]
+    disabled = [name for name in disabled if name]
     plugins = PluginHost(disable=disabled).plugins()
     if args.json:
         text = json.dumps([info.as_dict() for info in plugins], indent=2)

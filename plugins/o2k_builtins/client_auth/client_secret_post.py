@@ -4,13 +4,10 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from oauth2kit import BaseClientAuthenticationMethod
-from oauth2kit.hookspecs import hookimpl
+from oauth2kit import BaseClientAuthenticationMethod, hookimpl
 
 if TYPE_CHECKING:
-    import requests
-
-    from oauth2kit import Registry
+    from oauth2kit import Form, Headers, Registry
     from oauth2kit.hookspecs import ClientAuthFactory
 
 
@@ -26,11 +23,9 @@ class ClientSecretPost(BaseClientAuthenticationMethod):
         super().__init__(client_id)
         self.client_secret = self.checked_secret(client_secret)
 
-    def authenticate(self, request: requests.PreparedRequest) -> requests.PreparedRequest:
-        """Add the credentials to the form body."""
-        return self.set_form_fields(
-            request, client_id=self.client_id, client_secret=self.client_secret
-        )
+    def authenticate(self, url: str, form: Form, headers: Headers) -> None:  # noqa: ARG002 - the method's signature
+        """Add the credentials to the form."""
+        self.set_form_fields(form, client_id=self.client_id, client_secret=self.client_secret)
 
 
 @hookimpl

@@ -13,11 +13,14 @@ from typing import TYPE_CHECKING, Any, TypeAlias
 
 import requests.auth
 
-from oauth2kit import BearerToken, InvalidParam, NonRenewableTokenError
-from oauth2kit.hookspecs import hookimpl
+from oauth2kit import BearerToken, InvalidParam, OAuth2KitError, hookimpl
 
 if TYPE_CHECKING:
     from oauth2kit import OAuth2Client, Registry
+
+
+class NonRenewableTokenError(OAuth2KitError):
+    """An auth handler has no valid token and no way to obtain one."""
 
 
 class _Renewal:
@@ -248,5 +251,6 @@ class OAuth2AccessTokenAuth(requests.auth.AuthBase):
 
 @hookimpl
 def oauth2kit_register_extensions(registry: Registry[object]) -> None:
-    """Export `OAuth2AccessTokenAuth` from the package root."""
+    """Export `OAuth2AccessTokenAuth` and `NonRenewableTokenError` from the package root."""
     registry.add("OAuth2AccessTokenAuth", OAuth2AccessTokenAuth)
+    registry.add("NonRenewableTokenError", NonRenewableTokenError)

@@ -4,22 +4,19 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from oauth2kit import BaseClientAuthenticationMethod
-from oauth2kit.hookspecs import hookimpl
+from oauth2kit import BaseClientAuthenticationMethod, hookimpl
 
 if TYPE_CHECKING:
-    import requests
-
-    from oauth2kit import Registry
+    from oauth2kit import Form, Headers, Registry
     from oauth2kit.hookspecs import ClientAuthFactory
 
 
 class PublicApp(BaseClientAuthenticationMethod):
     """Send only the ``client_id`` form field: for clients that cannot keep a secret."""
 
-    def authenticate(self, request: requests.PreparedRequest) -> requests.PreparedRequest:
-        """Add the client_id to the form body."""
-        return self.set_form_fields(request, client_id=self.client_id)
+    def authenticate(self, url: str, form: Form, headers: Headers) -> None:  # noqa: ARG002 - the method's signature
+        """Add the client_id to the form."""
+        self.set_form_fields(form, client_id=self.client_id)
 
 
 @hookimpl

@@ -1,7 +1,8 @@
 """Standard OAuth 2.0 response and error parsing: entry point ``parse.oauth2``.
 
 Both hooks are ``trylast``: a vendor plugin overrides them by returning a value, and falls
-through to them by returning None.
+through to them by returning None. The plugin also owns the error codes that any endpoint
+may answer beyond RFC 6749's token endpoint codes (which the kernel maps).
 """
 
 from __future__ import annotations
@@ -9,43 +10,37 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from oauth2kit import (
-    BackChannelAuthenticationError,
     BearerToken,
-    DeviceAuthorizationError,
     EndpointError,
-    IntrospectionError,
-    InvalidBackChannelAuthenticationResponse,
-    InvalidDeviceAuthorizationResponse,
-    InvalidPushedAuthorizationResponse,
     InvalidTokenResponse,
     OAuth2Error,
     OAuth2KitError,
     PluginNotAvailable,
-    RevocationError,
-    UnknownIntrospectionError,
+    TokenEndpointError,
     UnknownTokenEndpointError,
+    hookimpl,
 )
-from oauth2kit.hookspecs import hookimpl
 
 if TYPE_CHECKING:
-    from oauth2kit import EndpointCall, EndpointResponse
+    from oauth2kit import EndpointCall, EndpointResponse, Registry
 
-# Per endpoint: the class for an error code nobody mapped, and the class for a response that
-# is not an OAuth 2.0 error at all (an HTML error page, a proxy's 502, ...).
-_UNMAPPED_ERROR: dict[str, type[EndpointError]] = {
-    "token_endpoint": UnknownTokenEndpointError,
-    "pushed_authorization_request_endpoint": UnknownTokenEndpointError,
-    "revocation_endpoint": RevocationError,
-    "introspection_endpoint": IntrospectionError,
-    "backchannel_authentication_endpoint": BackChannelAuthenticationError,
-    "device_authorization_endpoint": DeviceAuthorizationError,
-}
-_NOT_AN_ERROR: dict[str, type[OAuth2Error]] = {
-    "token_endpoint": InvalidTokenResponse,
-    "pushed_authorization_request_endpoint": InvalidPushedAuthorizationResponse,
-    "introspection_endpoint": UnknownIntrospectionError,
-    "backchannel_authentication_endpoint": InvalidBackChannelAuthenticationResponse,
-    "device_authorization_endpoint": InvalidDeviceAuthorizationResponse,
+
+class ServerError(EndpointError):
+    """``server_error``: the server met an unexpected condition."""
+
+
+class AccessDenied(EndpointError):
+    """``access_denied``: the resource owner or the server denied the request."""
+
+
+class InvalidTarget(TokenEndpointError):
+    """``invalid_target``: the requested resource is unknown or not allowed (RFC 8707)."""
+
+
+_ERROR_CODES: dict[str, type[EndpointError]] = {
+    "server_error": ServerError,
+    "access_denied": AccessDenied,
+    "invalid_target": InvalidTarget,
 }
 
 
@@ -53,17 +48,26 @@ def _text(value: object) -> str | None:
     return value if isinstance(value, str) and value else None
 
 
+def _error_class(call: EndpointCall, error: str) -> type[EndpointError]:
+    client = call.client
+    mapped = type(client).exception_classes.get(error)
+    if mapped is not None:
+        return mapped
+    try:
+        return client.lookup(client.plugins.error_codes, error)  # type: ignore[no-any-return] # checked when registered
+    except PluginNotAvailable:
+        return UnknownTokenEndpointError if call.endpoint == "token_endpoint" else EndpointError
+
+
 def error_from_response(call: EndpointCall, response: EndpointResponse) -> OAuth2Error:
     """Map an error response to its exception: by ``error`` code, or by endpoint."""
     data = response.data or {}
     error = _text(data.get("error"))
     if error is None:
-        cls = _NOT_AN_ERROR.get(call.endpoint, OAuth2Error)
+        cls = InvalidTokenResponse if call.endpoint == "token_endpoint" else OAuth2Error
         message = f"{call.endpoint} answered {response.describe()}, not an OAuth 2.0 error"
         return cls(response.response, call.client, message)
-    mapped = type(call.client).exception_classes.get(error)
-    cls_ = mapped or _UNMAPPED_ERROR.get(call.endpoint, EndpointError)
-    return cls_(
+    return _error_class(call, error)(
         response.response,
         call.client,
         error,
@@ -78,7 +82,7 @@ def _token_class(call: EndpointCall, token_type: object) -> type[BearerToken]:
     if explicit is not None:
         return explicit
     name = token_type if isinstance(token_type, str) else BearerToken.TOKEN_TYPE
-    return client.plugins.token_types.get(name, blocked=client.disabled_plugins)
+    return client.lookup(client.plugins.token_types, name)  # type: ignore[no-any-return] # checked when registered
 
 
 @hookimpl(trylast=True)
@@ -96,8 +100,7 @@ def oauth2kit_parse_response(call: EndpointCall, response: EndpointResponse) -> 
         message = "the token endpoint's answer has no access_token"
         raise InvalidTokenResponse(response.response, call.client, message)
     try:
-        token_class = _token_class(call, data.get("token_type"))
-        return token_class.from_response(data)
+        return _token_class(call, data.get("token_type")).from_response(data)
     except PluginNotAvailable as exc:
         message = f"unsupported token_type {data.get('token_type')!r}: {exc}"
         raise InvalidTokenResponse(response.response, call.client, message) from exc
@@ -110,3 +113,17 @@ def oauth2kit_parse_response(call: EndpointCall, response: EndpointResponse) -> 
 def oauth2kit_parse_error(call: EndpointCall, response: EndpointResponse) -> OAuth2KitError | None:
     """Map any endpoint's error response to the matching exception."""
     return error_from_response(call, response)
+
+
+@hookimpl
+def oauth2kit_register_error_codes(registry: Registry[type[EndpointError]]) -> None:
+    """Map ``server_error``, ``access_denied`` and ``invalid_target`` to their exceptions."""
+    for code, cls in _ERROR_CODES.items():
+        registry.add(code, cls)
+
+
+@hookimpl
+def oauth2kit_register_extensions(registry: Registry[object]) -> None:
+    """Export this plugin's exceptions from the package root."""
+    for cls in _ERROR_CODES.values():
+        registry.add(cls.__name__, cls)

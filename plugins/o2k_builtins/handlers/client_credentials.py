@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
-from oauth2kit.hookspecs import hookimpl
-from oauth2kit_handlers.access_token import OAuth2AccessTokenAuth
+from o2k_builtins.handlers.access_token import OAuth2AccessTokenAuth
+from oauth2kit import hookimpl
 
 if TYPE_CHECKING:
     from oauth2kit import BearerToken, OAuth2Client, Registry

@@ -1,0 +1,349 @@
+"""Value objects checked once, where they enter: transport options, forms, headers, settings.
+
+The send path trusts what these hold. Forms and headers are mappings that check every value
+as it is set, so a value that a hook or a client authentication method adds is checked
+where it enters too.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Callable, Iterable, Iterator, Mapping, MutableMapping
+from http.cookiejar import CookieJar
+from typing import Any, TypeGuard
+
+import attrs
+from requests.structures import CaseInsensitiveDict
+
+from oauth2kit._exceptions import InvalidParam, InvalidScopeParam
+
+__all__ = [
+    "DEFAULT_TIMEOUT", "Form", "Headers", "Setting", "Transport", "check_type", "is_number",
+    "normalize_scope",
+]  # fmt: skip
+
+DEFAULT_TIMEOUT = 10.0
+"""Seconds before a request to an authorization server gives up, unless told otherwise."""
+
+
+def is_number(value: object) -> TypeGuard[int | float]:
+    """An int or a float that a float can hold, not a bool (which Python counts as an int)."""
+    if not isinstance(value, int | float) or isinstance(value, bool):
+        return False
+    try:
+        return not math.isnan(float(value))
+    except OverflowError:  # a 400-digit int
+        return False
+
+
+def _is_text(value: object, forbidden: str = "") -> TypeGuard[str]:
+    """A str that UTF-8 can encode (no lone surrogates) and without `forbidden` characters."""
+    if not isinstance(value, str):
+        return False
+    for ch in forbidden:
+        if ch in value:
+            return False
+    if value.isascii():  # the common case: nothing to encode
+        return True
+    try:
+        value.encode()
+    except UnicodeEncodeError:
+        return False
+    return True
+
+
+_GOOD_NAMES: set[str] = set()  # header and cookie names already found good
+
+
+def _is_name(value: object) -> bool:
+    """A header or cookie name: printable ASCII, no spaces or separators that break it."""
+    if value in _GOOD_NAMES:
+        return True
+    good = (
+        isinstance(value, str)
+        and value.isascii()
+        and value.isprintable()
+        and bool(value)
+        and not any(ch.isspace() or ch in ":;=," for ch in value)
+    )
+    if good and len(_GOOD_NAMES) < 1024:  # noqa: PLR2004 - a bound, not a limit of names
+        _GOOD_NAMES.add(value)  # type: ignore[arg-type] # a str, checked above
+    return good
+
+
+def _seconds(value: object) -> bool:
+    return is_number(value) and value > 0 and math.isfinite(value)
+
+
+def normalize_scope(scope: object) -> str | None:
+    """Return `scope` as the space-separated string OAuth 2.0 sends, or None.
+
+    Args:
+        scope: None, a string (sent as is), or an iterable of strings (joined with spaces).
+
+    Raises:
+        InvalidScopeParam: for anything else, including an iterable of non-strings.
+    """
+    if scope is None or isinstance(scope, str):
+        return scope
+    if isinstance(scope, Iterable) and not isinstance(scope, bytes | dict):
+        items = list(scope)
+        # RFC 6749 section 3.3: one or more scope-tokens, none empty or with spaces.
+        if items and all(isinstance(item, str) and item and " " not in item for item in items):
+            return " ".join(items)
+    raise InvalidScopeParam(scope)
+
+
+# --- forms and headers -------------------------------------------------------------------
+
+
+class _CheckedMap(MutableMapping[str, Any]):
+    """A mapping that checks each item as it is set; what it holds is fit to send."""
+
+    __slots__ = ("_items",)
+
+    def __init__(self, items: object = None) -> None:
+        self._items: MutableMapping[str, Any] = self._new()
+        if items is not None:
+            if not isinstance(items, Mapping):
+                raise InvalidParam(f"{self._what}s take a Mapping, got {type(items).__name__}")
+            for name, value in items.items():
+                self._check(name, value)
+                self._items[name] = value
+
+    @property
+    def plain(self) -> Mapping[str, Any]:
+        """What is held, as the plain mapping that is sent (do not change it)."""
+        return self._items
+
+    _what = "item"
+
+    def _new(self) -> MutableMapping[str, Any]:
+        return {}
+
+    def _check(self, name: object, value: object) -> None:
+        raise NotImplementedError
+
+    def __setitem__(self, name: str, value: Any) -> None:
+        self._check(name, value)
+        self._items[name] = value
+
+    def __getitem__(self, name: str) -> Any:
+        return self._items[name]
+
+    def __delitem__(self, name: str) -> None:
+        del self._items[name]
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._items)
+
+    def __len__(self) -> int:
+        return len(self._items)
+
+    def __repr__(self) -> str:
+        # Values may be secrets (client_secret, refresh_token, code): names only.
+        return f"{type(self).__name__}({sorted(self._items)})"
+
+
+def _is_form_value(value: object) -> bool:
+    return value is None or _is_text(value) or is_number(value)
+
+
+class Form(_CheckedMap):
+    """The form fields of a request: strs, numbers, None (not sent), or lists of those.
+
+    A list or tuple repeats the field, as RFC 8707 does with ``resource``. Anything else
+    would be sent mangled (a dict as its keys, True as ``True``) and is refused: a plugin
+    that needs JSON in a field, such as ``authorization_details``, encodes it itself.
+
+    Raises:
+        InvalidParam: naming the field that cannot be sent.
+    """
+
+    __slots__ = ()
+    _what = "form"
+
+    def _check(self, name: object, value: object) -> None:
+        if type(name) is str and type(value) is str and value.isascii():
+            return  # the common case, decided at once
+        if not isinstance(name, str):
+            raise InvalidParam(f"form field names are strs, got {name!r}")
+        items = value if isinstance(value, list | tuple) else (value,)
+        if not all(_is_form_value(item) for item in items):
+            msg = (
+                f"form field {name!r} has a value of type {type(value).__name__} that cannot"
+                " be sent; a form takes strs and numbers, or lists of them"
+            )
+            raise InvalidParam(msg)
+
+
+class Headers(_CheckedMap):
+    """The headers of a request, case-insensitive; names and values that break it are refused."""
+
+    __slots__ = ()
+    _what = "header"
+
+    def _new(self) -> MutableMapping[str, Any]:
+        return CaseInsensitiveDict()
+
+    def _check(self, name: object, value: object) -> None:
+        if not (_is_name(name) and _is_text(value, "\r\n")):
+            msg = f"header {name!r} cannot be sent with a value of type {type(value).__name__}"
+            raise InvalidParam(msg + " (names are tokens, values strs without line breaks)")
+
+
+# --- transport ---------------------------------------------------------------------------
+
+
+def check_type(name: str, value: object, kind: type | tuple[type, ...]) -> None:
+    """Raise `InvalidParam` unless `value` is None or an instance of `kind`."""
+    if value is not None and not isinstance(value, kind):
+        kinds = kind if isinstance(kind, tuple) else (kind,)
+        names = " or ".join(k.__name__ for k in kinds)
+        raise InvalidParam(f"{name} must be a {names}, got {type(value).__name__}")
+
+
+def _must(fits: Callable[[Any], bool], message: str, *, show: bool = True) -> Any:
+    """An attrs validator: `InvalidParam` with `message` unless `fits(value)`."""
+
+    def check(_: object, __: object, value: object) -> None:
+        if not fits(value):
+            raise InvalidParam(f"{message}, got {value!r}" if show else message)
+
+    return check
+
+
+def _pair(value: object, part: Callable[[object], bool]) -> bool:
+    return isinstance(value, tuple) and len(value) == 2 and all(part(p) for p in value)  # noqa: PLR2004 - a pair
+
+
+def _is_proxy_key(key: object) -> bool:
+    # The keys requests looks up: a scheme, "all", or a scheme (or "all") and a host.
+    if not isinstance(key, str) or not key.isascii() or any(ch.isspace() for ch in key):
+        return False
+    scheme, sep, host = key.partition("://")
+    return bool(scheme.isalpha() and (not sep or host))
+
+
+def _is_str_map(value: object, keys: Callable[[object], bool], forbidden: str) -> bool:
+    return isinstance(value, Mapping) and all(
+        keys(k) and (v is None or _is_text(v, forbidden)) for k, v in value.items()
+    )
+
+
+def _mapping(value: Any) -> Any:
+    return dict(value) if isinstance(value, Mapping) else value
+
+
+@attrs.frozen
+class Transport:
+    """How requests are sent: what `requests` receives besides the method, URL, form and headers.
+
+    Checked when built; change one with `attrs.evolve`, which checks the new value.
+
+    Attributes:
+        timeout: seconds, a ``(connect, read)`` pair, or None for no timeout at all.
+        verify: verify TLS certificates (True), or the path of a CA bundle.
+        cert: a client certificate for mutual TLS: a path, or ``(certificate, key)``.
+        proxies: requests' proxies: by scheme, ``all``, or ``scheme://host``.
+        cookies: cookies to send.
+    """
+
+    timeout: Any = attrs.field(
+        default=DEFAULT_TIMEOUT,
+        validator=_must(
+            lambda v: v is None or _seconds(v) or _pair(v, lambda p: p is None or _seconds(p)),
+            "timeout must be None, positive seconds or a (connect, read) pair",
+        ),
+    )
+    verify: bool | str = attrs.field(
+        default=True,  # a CA bundle path or a bool: "" would switch verification off, unsaid
+        validator=_must(
+            lambda v: isinstance(v, bool) or (isinstance(v, str) and bool(v)),
+            "verify must be a bool or the path of a CA bundle",
+        ),
+    )
+    cert: str | tuple[str, str] | None = attrs.field(
+        default=None,
+        validator=_must(
+            lambda v: v is None or isinstance(v, str) or _pair(v, lambda p: isinstance(p, str)),
+            "cert must be the path of a client certificate, or a (certificate, key) pair",
+        ),
+    )
+    proxies: Mapping[str, str | None] = attrs.field(
+        factory=dict,
+        converter=_mapping,
+        validator=_must(
+            lambda v: _is_str_map(v, _is_proxy_key, "\r\n"),
+            "proxies map schemes (or scheme://host keys) to proxy URLs",
+            show=False,
+        ),
+    )
+    cookies: Mapping[str, str] | CookieJar | None = attrs.field(
+        default=None,
+        converter=_mapping,
+        validator=_must(
+            lambda v: v is None or isinstance(v, CookieJar) or _is_str_map(v, _is_name, "\r\n;,"),
+            "cookies must be a CookieJar or a mapping of cookie names to strs",
+            show=False,
+        ),
+    )
+
+    def with_kwargs(self, kwargs: object) -> tuple[Transport, Mapping[str, str], Mapping[str, Any]]:
+        """Apply a call's ``requests_kwargs``; return the transport, its headers and query.
+
+        Raises:
+            InvalidParam: for an argument the kernel sets itself or that `requests` lacks, or
+                a value `requests` would choke on.
+        """
+        if kwargs is None:
+            return self, {}, {}
+        if not isinstance(kwargs, Mapping):
+            raise InvalidParam(f"requests_kwargs must be a Mapping, got {type(kwargs).__name__}")
+        options = dict(kwargs)
+        headers, params = options.pop("headers", None) or {}, options.pop("params", None) or {}
+        if unknown := sorted(map(str, options.keys() - _TRANSPORT_FIELDS)):
+            allowed = ", ".join(sorted({*_TRANSPORT_FIELDS, "headers", "params"}))
+            names = ", ".join(map(repr, unknown))
+            raise InvalidParam(
+                f"requests_kwargs: {names} cannot be passed here; allowed: {allowed}"
+            )
+        if not isinstance(headers, Mapping) or not isinstance(params, Mapping):
+            raise InvalidParam("requests_kwargs: headers and params must be mappings")
+        return (attrs.evolve(self, **options) if options else self), headers, params
+
+    def as_kwargs(self) -> dict[str, Any]:
+        """The keyword arguments for `requests.Session.request`."""
+        return {
+            "timeout": self.timeout,
+            "verify": self.verify,
+            "cert": self.cert,
+            "proxies": self.proxies,
+            "cookies": self.cookies,
+        }
+
+
+_TRANSPORT_FIELDS = frozenset(field.name for field in attrs.fields(Transport))
+
+
+# --- settings that plugins own -----------------------------------------------------------
+
+
+@attrs.frozen
+class Setting:
+    """A client setting that a plugin owns, as it registers it with `oauth2kit_register_settings`.
+
+    The client checks and converts a value given to its constructor (or to one call, in a
+    grant's ``options``) once, when it is given; `OAuth2Client.setting` returns it, or the
+    default when none was given.
+
+    Attributes:
+        default: the value when none is given.
+        convert: ``convert(client, value)`` checks a given value (raising an
+            `InvalidParam` subclass) and returns what the client keeps.
+        endpoint: the value is an endpoint URL, checked by the client's URI policy first.
+    """
+
+    default: Any = None
+    convert: Callable[[Any, Any], Any] | None = None
+    endpoint: bool = False

@@ -1,0 +1,1 @@
+"""Built-in client authentication methods (entry points ``auth.*``)."""

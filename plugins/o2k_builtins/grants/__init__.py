@@ -1,0 +1,1 @@
+"""Built-in grant types (entry points ``grant.*``)."""

@@ -1,0 +1,1 @@
+"""Built-in token types (entry points ``token.*``)."""

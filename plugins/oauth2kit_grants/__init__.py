@@ -1,1 +1,0 @@
-"""Built-in grant type plugins: one module, and one entry point, per grant."""

@@ -1,1 +1,0 @@
-"""Built-in requests auth handlers that obtain, cache and renew access tokens."""

@@ -1,1 +1,0 @@
-"""Built-in token type plugins."""

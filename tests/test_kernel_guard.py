@@ -1,0 +1,219 @@
+"""Guards of the kernel's shape: a feature needs no kernel change, and the kernel names no plugin.
+
+The first tests register, at run time, a throwaway plugin that brings a whole feature of its
+own (a small device flow): a grant, two settings (one of them an endpoint), the operation
+that calls that endpoint and the parser of its answers, an exception with the error code it
+maps, and a public name. It runs against the real test authorization server.
+"""
+
+from __future__ import annotations
+
+import ast
+from pathlib import Path
+from typing import Any
+
+import pytest
+from as_server import AuthServer
+
+import oauth2kit
+from oauth2kit import (
+    EndpointCall,
+    EndpointResponse,
+    InvalidParam,
+    OAuth2Client,
+    PluginDisabled,
+    PluginHost,
+    PluginNotAvailable,
+    Registry,
+    Setting,
+    TokenEndpointError,
+    hookimpl,
+    set_default_host,
+)
+
+ROOT = Path(__file__).resolve().parent.parent
+DEVICE_GRANT = "urn:ietf:params:oauth:grant-type:device_code"
+
+
+class StillPending(TokenEndpointError):
+    """``authorization_pending``, as the throwaway plugin names it."""
+
+
+def _checked_scope(client: OAuth2Client, value: object) -> str:
+    if not isinstance(value, str) or not value:
+        msg = f"guard_scope must be a non-empty str, got {value!r}"
+        raise InvalidParam(msg)
+    return value
+
+
+class PollGrant:
+    grant_type = DEVICE_GRANT
+
+    def build(self, client: OAuth2Client, params: dict[str, Any]) -> dict[str, Any]:
+        return params
+
+
+def authorize(client: OAuth2Client, **data: Any) -> Any:
+    """The plugin's operation: start a device authorization at its own endpoint."""
+    form = {"scope": client.setting("guard_scope"), **data}
+    return client.request_endpoint("guard_device_endpoint", form)
+
+
+class DeviceFlowPlugin:
+    """The throwaway feature plugin, registered at run time as ``test.guard``."""
+
+    @hookimpl
+    def oauth2kit_register_settings(self, registry: Registry[Setting]) -> None:
+        registry.add("guard_device_endpoint", Setting(endpoint=True))
+        registry.add("guard_scope", Setting(default="openid", convert=_checked_scope))
+
+    @hookimpl
+    def oauth2kit_register_operations(self, registry: Registry[Any]) -> None:
+        registry.add("guard_authorize", authorize)
+
+    @hookimpl
+    def oauth2kit_register_grant_types(self, registry: Registry[Any]) -> None:
+        registry.add("guard_poll", PollGrant())
+
+    @hookimpl
+    def oauth2kit_register_error_codes(self, registry: Registry[Any]) -> None:
+        registry.add("authorization_pending", StillPending)
+
+    @hookimpl
+    def oauth2kit_register_extensions(self, registry: Registry[object]) -> None:
+        registry.add("StillPending", StillPending)
+
+    @hookimpl
+    def oauth2kit_parse_response(self, call: EndpointCall, response: EndpointResponse) -> Any:
+        if call.endpoint != "guard_device_endpoint" or response.data is None:
+            return None
+        return dict(response.data)
+
+
+@pytest.fixture
+def guard_host() -> Any:
+    """A default host with the throwaway plugin registered, discarded afterwards."""
+    host = PluginHost()
+    assert host.register(DeviceFlowPlugin(), name="test.guard").status == "loaded"
+    set_default_host(host)
+    yield host
+    set_default_host(None)
+
+
+def _client(server: AuthServer, host: PluginHost, **kwargs: Any) -> OAuth2Client:
+    return OAuth2Client(
+        server.token_endpoint,
+        client_id="device-confidential",
+        client_secret="device-confidential-secret",
+        token_endpoint_auth_method="client_secret_basic",
+        guard_device_endpoint=server.url("/device/auth"),
+        plugins=host,
+        **kwargs,
+    )
+
+
+@pytest.mark.integration
+def test_a_feature_plugin_works_end_to_end_without_a_kernel_change(
+    auth_server: AuthServer, guard_host: PluginHost
+) -> None:
+    client = _client(auth_server, guard_host, guard_scope="openid offline_access")
+    assert "openid offline_access" == client.guard_scope
+    assert auth_server.url("/device/auth") == client.endpoint_uri("guard_device_endpoint")
+
+    started = client.run("guard_authorize")
+    assert {"device_code", "user_code", "verification_uri"} <= started.keys()
+
+    # The plugin's own error code, from the real server, raises the plugin's own class ...
+    with pytest.raises(StillPending) as pending:
+        client.grant("guard_poll", device_code=started["device_code"])
+    assert "authorization_pending" == pending.value.error
+    # ... which is a public name of the package, through the plugin.
+    assert StillPending is oauth2kit.StillPending
+
+    auth_server.approve_device(started["user_code"])
+    token = client.grant("guard_poll", device_code=started["device_code"])
+    assert token.access_token
+    assert token.refresh_token  # offline_access: the scope setting reached the server
+
+
+def test_the_plugin_checks_its_own_setting(guard_host: PluginHost) -> None:
+    with pytest.raises(InvalidParam, match="guard_scope must be a non-empty str"):
+        OAuth2Client("https://as.example/token", client_id="c", guard_scope=7, plugins=guard_host)
+    with pytest.raises(oauth2kit.InvalidEndpointUri, match="must use https"):
+        OAuth2Client(
+            "https://as.example/token",
+            client_id="c",
+            guard_device_endpoint="http://as.example/device",
+            plugins=guard_host,
+        )
+
+
+def test_without_the_plugin_its_feature_is_a_clear_error_naming_it(guard_host: PluginHost) -> None:
+    blocked: dict[str, Any] = {"disable_plugins": ["test.guard"], "plugins": guard_host}
+    with pytest.raises(PluginDisabled, match=r"'test\.guard'"):
+        OAuth2Client("https://as.example/token", client_id="c", guard_scope="x", **blocked)
+    client = OAuth2Client("https://as.example/token", client_id="c", **blocked)
+    for call in (lambda: client.run("guard_authorize"), lambda: client.grant("guard_poll")):
+        with pytest.raises(PluginDisabled, match=r"'test\.guard'"):
+            call()
+    # Never silently dropped: a setting that no plugin provides at all is refused too.
+    with pytest.raises(PluginNotAvailable, match="settings entry 'revocation_endpoint'"):
+        OAuth2Client("https://as.example/token", client_id="c", revocation_endpoint="https://x/r")
+
+
+# --- the kernel names no built-in plugin -------------------------------------------------
+
+
+def _builtin_namespaces() -> set[str]:
+    """The built-ins' import namespaces, as the wheel ships them (from pyproject.toml)."""
+    import tomllib
+
+    packages = tomllib.loads((ROOT / "pyproject.toml").read_text())["tool"]["hatch"]["build"]
+    names = {Path(path).name for path in packages["targets"]["wheel"]["packages"]}
+    return names - {"oauth2kit"}
+
+
+def _names_outside_type_checking(source: str, namespaces: set[str]) -> list[int]:
+    """Lines of `source` that import or name one of `namespaces`, outside ``if TYPE_CHECKING:``."""
+    tree = ast.parse(source)
+    allowed: set[int] = set()
+    for node in ast.walk(tree):
+        if isinstance(node, ast.If) and ast.unparse(node.test) == "TYPE_CHECKING":
+            for child in node.body:
+                allowed.update(range(child.lineno, (child.end_lineno or child.lineno) + 1))
+    found = []
+    for node in ast.walk(tree):
+        if not isinstance(node, ast.stmt | ast.expr):
+            continue
+        named = ""
+        if isinstance(node, ast.Import):
+            named = " ".join(alias.name for alias in node.names)
+        elif isinstance(node, ast.ImportFrom):
+            named = node.module or ""
+        elif isinstance(node, ast.Constant) and isinstance(node.value, str):
+            named = node.value
+        mentioned = any(namespace in named for namespace in namespaces)
+        if mentioned and node.lineno not in allowed:
+            found.append(node.lineno)
+    return sorted(found)
+
+
+def test_the_guard_catches_a_kernel_module_that_names_a_builtin() -> None:
+    namespaces = {"o2k_builtins"}
+    bad = "import importlib\nimportlib.import_module('o2k_builtins.grants')\n"
+    assert [2] == _names_outside_type_checking(bad, namespaces)
+    also_bad = "from o2k_builtins.grants import x\n"
+    assert [1] == _names_outside_type_checking(also_bad, namespaces)
+    fine = "from typing import TYPE_CHECKING\nif TYPE_CHECKING:\n    from o2k_builtins import x\n"
+    assert [] == _names_outside_type_checking(fine, namespaces)
+
+
+def test_no_kernel_module_names_a_builtin_plugin_package() -> None:
+    namespaces = _builtin_namespaces()
+    assert namespaces == {"o2k_builtins"}
+    offenders = {
+        str(path.relative_to(ROOT)): lines
+        for path in sorted((ROOT / "oauth2kit").rglob("*.py"))
+        if (lines := _names_outside_type_checking(path.read_text(), namespaces))
+    }
+    assert {} == offenders
