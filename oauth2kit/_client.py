@@ -9,7 +9,9 @@ a plugin registered under that name.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from functools import partial
+from types import MappingProxyType
 from typing import TYPE_CHECKING, Any, ClassVar, Self
 
 import attrs
@@ -45,8 +47,6 @@ if TYPE_CHECKING:
     from oauth2kit._registry import Registry
 
 __all__ = ["OAuth2Client"]
-
-_METHODS = frozenset({"DELETE", "GET", "PATCH", "POST", "PUT"})
 
 
 @attrs.frozen(init=False, repr=False, eq=False)
@@ -85,7 +85,7 @@ class OAuth2Client(SeedAPI):
             http to a loopback host).
         plugins: the plugin host; by default the process-wide `default_host()`.
         disable_plugins: plugin names (or globs) left out for this client only.
-        **settings: every other argument (``revocation_endpoint``, ``redirect_uri``, the
+        **extra_metadata: every other argument (``revocation_endpoint``, ``redirect_uri``, the
             ID token, PKCE and DPoP settings, ...) is a setting that the plugin of its
             feature owns and checks; one that no plugin provides is refused. Unknown
             arguments that no plugin registered are kept in `extra_metadata`, those ending
@@ -110,7 +110,7 @@ class OAuth2Client(SeedAPI):
     plugins: PluginHost
     disabled_plugins: frozenset[str]
     auth: requests.auth.AuthBase
-    settings: dict[str, Any]
+    settings: Mapping[str, Any]
     extra_metadata: dict[str, Any]
 
     def _configure(self, arguments: dict[str, Any], extra_metadata: dict[str, Any]) -> None:
@@ -139,14 +139,15 @@ class OAuth2Client(SeedAPI):
         init("plugins", kernel["plugins"] or default_host())
         init("disabled_plugins", block_patterns(kernel["disable_plugins"], "disable_plugins"))
         init("auth", self._resolve_auth(**{k: kernel[k] for k in _AUTH_ARGUMENTS}))
-        init("settings", {})
+        settings: dict[str, Any] = {}
+        init("settings", MappingProxyType(settings))  # read-only: checked once, trusted after
         init("extra_metadata", {})
         # The seed's other arguments belong to plugins; unknown ones too, if a plugin has them.
         for name, value in {**arguments, **extra_metadata}.items():
             if value is None:
                 continue
             if name in arguments or self._provides_setting(name):
-                self.settings[name] = self._checked_setting(name, value)
+                settings[name] = self._checked_setting(name, value)
             else:
                 if name.endswith("_endpoint"):
                     self.checked_endpoint(name, value)
@@ -236,16 +237,10 @@ class OAuth2Client(SeedAPI):
     # --- sending --------------------------------------------------------------------------
 
     def request_endpoint(
-        self,
-        endpoint: str,
-        data: Any = None,
-        *,
-        method: str = "POST",
-        auth: requests.auth.AuthBase | bool = True,
-        grant: str | None = None,
-        options: Any = None,
+        self, endpoint: str, data: Any = None, *, method: str = "POST",
+        auth: requests.auth.AuthBase | bool = True, grant: str | None = None, options: Any = None,
         **requests_kwargs: Any,
-    ) -> Any:
+    ) -> Any:  # fmt: skip
         """Call `endpoint` and return what the parse hooks make of its response.
 
         This is how grant and endpoint plugins (revocation, introspection, userinfo, ...)
@@ -263,10 +258,17 @@ class OAuth2Client(SeedAPI):
             **requests_kwargs: transport arguments for `requests` (``timeout``, ``verify``,
                 ``cert``, ``proxies``, ``cookies``) and extra ``headers`` and ``params``.
         """
-        if not (isinstance(method, str) and method in _METHODS):
-            msg = f"method must be one of {', '.join(sorted(_METHODS))}, got {method!r}"
-            raise InvalidParam(msg)
+        return self.call(endpoint, data, method=method, auth=auth, grant=grant, options=options, requests_kwargs=requests_kwargs)  # fmt: skip # noqa: E501
+
+    def call(
+        self, endpoint: str, data: Any = None, *, method: str = "POST",
+        auth: requests.auth.AuthBase | bool = True, grant: str | None = None, options: Any = None,
+        requests_kwargs: Any = None,
+    ) -> Any:  # fmt: skip
+        """`request_endpoint` with the transport arguments as one mapping, `requests_kwargs`."""
+        check_type("endpoint", endpoint, str)
         check_type("auth", auth, (bool, requests.auth.AuthBase))
+        check_type("options", options, Mapping)
         transport, headers, params = self.transport.with_kwargs(requests_kwargs)
         url = self.endpoint_uri(endpoint)
         if params:
@@ -283,14 +285,9 @@ class OAuth2Client(SeedAPI):
         )
 
     def grant(
-        self,
-        name: str,
-        /,
-        *,
-        requests_kwargs: dict[str, Any] | None = None,
-        options: dict[str, Any] | None = None,
-        **params: Any,
-    ) -> BearerToken:
+        self, name: str, /, *, requests_kwargs: dict[str, Any] | None = None,
+        options: dict[str, Any] | None = None, **params: Any,
+    ) -> BearerToken:  # fmt: skip
         """Obtain a token with the grant type registered as `name`.
 
         Args:
@@ -315,8 +312,8 @@ class OAuth2Client(SeedAPI):
             msg = f"the {name!r} grant's plugin failed to build the request: {type(exc).__name__}"
             raise PluginError(msg) from exc
         data = {"grant_type": grant_type.grant_type, **fields}
-        token: BearerToken = self.request_endpoint(
-            "token_endpoint", data, grant=name, options=options, **(requests_kwargs or {})
+        token: BearerToken = self.call(
+            "token_endpoint", data, grant=name, options=options, requests_kwargs=requests_kwargs
         )
         return token
 
@@ -327,13 +324,9 @@ class OAuth2Client(SeedAPI):
     # --- authentication -------------------------------------------------------------------
 
     def _resolve_auth(
-        self,
-        auth: object,
-        client_id: object,
-        client_secret: object,
-        private_key: object,
+        self, auth: object, client_id: object, client_secret: object, private_key: object,
         token_endpoint_auth_method: object,
-    ) -> requests.auth.AuthBase:
+    ) -> requests.auth.AuthBase:  # fmt: skip
         """The client authentication method for the constructor's arguments (see the table)."""
         method = token_endpoint_auth_method
         if auth is not None and (client_id, client_secret, private_key) != (None, None, None):
@@ -386,6 +379,8 @@ class OAuth2Client(SeedAPI):
 
     def __getattr__(self, name: str) -> Any:
         """Read a plugin's setting as an attribute (``client.redirect_uri``), as upstream."""
+        if isinstance(prop := getattr(type(self), name, None), property):
+            return prop.fget(self)  # type: ignore[misc] # it raised an AttributeError: again, for its own
         if name.startswith("_") or name in _FIELDS:
             raise AttributeError(name)
         try:
@@ -401,11 +396,9 @@ class OAuth2Client(SeedAPI):
         return self
 
     def __exit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc_value: BaseException | None,
+        self, exc_type: type[BaseException] | None, exc_value: BaseException | None,
         traceback: TracebackType | None,
-    ) -> None:
+    ) -> None:  # fmt: skip
         """Close the session; exceptions from the block propagate (upstream swallowed them)."""
         self.session.close()
 

@@ -21,12 +21,12 @@ if TYPE_CHECKING:
 __all__ = [
     "TOKEN_ENDPOINT_ERRORS", "EndpointError", "ExpiredAccessToken", "ExportNotAvailable",
     "InvalidClient", "InvalidEndpointUri", "InvalidGrant", "InvalidIssuer", "InvalidParam",
-    "InvalidPlugin", "InvalidRequest", "InvalidRequestForClientAuthentication", "InvalidScope",
-    "InvalidScopeParam", "InvalidTokenResponse", "InvalidUri", "MissingClientId",
-    "MissingEndpointUri", "OAuth2Error", "OAuth2KitError", "PluginDisabled", "PluginError",
-    "PluginNotAvailable", "RegistryConflict", "TokenEndpointError", "TransportError",
-    "UnauthorizedClient", "UnknownGrantType", "UnknownTokenEndpointError",
-    "UnsupportedClientCredentials", "UnsupportedGrantType", "redact_uri",
+    "InvalidRequest", "InvalidRequestForClientAuthentication", "InvalidScope", "InvalidScopeParam",
+    "InvalidTokenResponse", "InvalidUri", "MissingClientId", "MissingEndpointUri", "OAuth2Error",
+    "OAuth2KitError", "PluginDisabled", "PluginError", "PluginNotAvailable", "RegistryConflict",
+    "TokenEndpointError", "TransportError", "UnauthorizedClient", "UnknownGrantType",
+    "UnknownTokenEndpointError", "UnsupportedClientCredentials", "UnsupportedGrantType",
+    "redact_uri",
 ]  # fmt: skip
 
 _SCHEME = re.compile(r"[A-Za-z][A-Za-z0-9+.-]*:(?://)?")
@@ -102,10 +102,6 @@ def _rebuild(cls: type[_E], args: tuple[Any, ...]) -> _E:
 
 class PluginError(OAuth2KitError):
     """A problem with a plugin or with what a plugin registered or returned."""
-
-
-class InvalidPlugin(PluginError):
-    """A plugin's hook implementations do not match the specs (an unknown hook, say)."""
 
 
 class RegistryConflict(PluginError, ValueError):
@@ -286,13 +282,9 @@ class EndpointError(OAuth2Error):
     """
 
     def __init__(
-        self,
-        response: requests.Response,
-        client: Any,
-        error: str,
-        description: str | None = None,
+        self, response: requests.Response, client: Any, error: str, description: str | None = None,
         uri: str | None = None,
-    ) -> None:
+    ) -> None:  # fmt: skip
         super().__init__(response, client, description)
         self.args = (f"{error}: {description}" if description else error,)
         self.error = error

@@ -42,7 +42,10 @@ class SeedAPI:
 
         def grant(self, name: str, /, **params: Any) -> BearerToken: ...
         def run(self, name: str, /, **params: Any) -> Any: ...
-        def request_endpoint(self, endpoint: str, data: Any = None, **kwargs: Any) -> Any: ...
+        def call(
+            self, endpoint: str, data: Any = None, *, method: str = "POST", auth: Any = True,
+            grant: str | None = None, options: Any = None, requests_kwargs: Any = None,
+        ) -> Any: ...  # fmt: skip
         def _configure(self, arguments: dict[str, Any], extra: dict[str, Any]) -> None: ...
         @classmethod
         def _run_on_class(cls, name: str, /, **params: Any) -> Any: ...
@@ -64,7 +67,7 @@ class SeedAPI:
 
     def token_request(self, data: dict[str, Any], *, grant: str | None = None, dpop: bool | None = None, dpop_key: Any = None, **requests_kwargs: Any) -> BearerToken:
         """Send `data` (``grant_type`` included) to the token endpoint; return the token."""
-        return self.request_endpoint("token_endpoint", data, grant=grant, options=given(dpop=dpop, dpop_key=dpop_key), **requests_kwargs)  # type: ignore[no-any-return]
+        return self.call("token_endpoint", data, grant=grant, options=given(dpop=dpop, dpop_key=dpop_key), requests_kwargs=requests_kwargs)  # type: ignore[no-any-return]
 
     def refresh_token(self, refresh_token: str | BearerToken, requests_kwargs: dict[str, Any] | None = None, **token_kwargs: Any) -> BearerToken:
         """Obtain a fresh token with a refresh token (a str, or a token that carries one)."""

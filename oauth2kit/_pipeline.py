@@ -54,8 +54,16 @@ class _NoAuth(AuthBase):
 _NO_AUTH = _NoAuth()
 
 
+_METHODS = frozenset({"DELETE", "GET", "PATCH", "POST", "PUT"})
+
+
 def _checked_url(call: EndpointCall, _: object, url: str) -> str:
     return call.client.checked_endpoint(call.endpoint, url)
+
+
+def _checked_method(_: object, __: object, method: object) -> None:
+    if method not in _METHODS:
+        raise InvalidParam(f"method must be one of {', '.join(sorted(_METHODS))}, got {method!r}")
 
 
 @attrs.define(repr=False, eq=False)
@@ -87,12 +95,15 @@ class EndpointCall:
     client: OAuth2Client
     endpoint: str
     url: str = attrs.field(on_setattr=_checked_url)
-    form: Form
-    headers: Headers
+    # A hook may set a plain mapping: it is checked into a Form (or Headers) as it is set.
+    form: Form = attrs.field(on_setattr=lambda _, __, value: Form(value))
+    headers: Headers = attrs.field(on_setattr=lambda _, __, value: Headers(value))
     transport: Transport = attrs.field(
         validator=attrs.validators.instance_of(Transport), on_setattr=attrs.setters.validate
     )
-    method: str = "POST"
+    method: str = attrs.field(
+        default="POST", validator=_checked_method, on_setattr=attrs.setters.validate
+    )
     auth: AuthBase | None = None
     grant: str | None = None
     options: dict[str, Any] = attrs.Factory(dict)

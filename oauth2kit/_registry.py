@@ -60,7 +60,7 @@ class Registry(Generic[T]):
     replaced entry stays underneath, so that blocking the newcomer (for one client, say)
     brings the original back.
 
-    Args:
+    Attributes:
         kind: the registry's name, used in messages (``grant_types``, ...).
         what: what a value must be, for the message that refuses one.
         fits: tells whether a value is one; a value that does not fit is refused when it

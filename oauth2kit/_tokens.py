@@ -107,18 +107,10 @@ class BearerToken(TokenResponse, requests.auth.AuthBase):
     kwargs: dict[str, Any] = attrs.field()
 
     def __init__(
-        self,
-        /,
-        access_token: str,
-        *,
-        expires_at: datetime | None = None,
-        scope: str | None = None,
-        refresh_token: str | None = None,
-        token_type: str | None = None,
-        id_token: str | None = None,
-        expires_in: int | str | None = None,
-        **kwargs: Any,
-    ) -> None:
+        self, /, access_token: str, *, expires_at: datetime | None = None, scope: str | None = None,
+        refresh_token: str | None = None, token_type: str | None = None,
+        id_token: str | None = None, expires_in: int | str | None = None, **kwargs: Any,
+    ) -> None:  # fmt: skip
         token_type = self.TOKEN_TYPE if token_type is None else token_type
         if not isinstance(token_type, str) or token_type.casefold() != self.TOKEN_TYPE.casefold():
             msg = f"token_type {token_type!r} does not match {type(self).__name__}"

@@ -262,11 +262,8 @@ def oauth2kit_fixup_response(call: EndpointCall, response: EndpointResponse) -> 
 
 @hookspec
 def oauth2kit_validate_id_token(
-    client: OAuth2Client,
-    claims: Mapping[str, Any],
-    headers: Mapping[str, Any],
-    token: BearerToken,
-) -> None:
+    client: OAuth2Client, claims: Mapping[str, Any], headers: Mapping[str, Any], token: BearerToken,
+) -> None:  # fmt: skip
     """Check an ID token after the standard checks passed; raise to reject it.
 
     Reserved: specified now for the ID token validation plugin, which will call it.

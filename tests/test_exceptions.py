@@ -97,7 +97,6 @@ def invalid_endpoint_uri(name: str) -> Factory:
 FACTORIES: dict[str, Factory] = {
     "OAuth2KitError": plain("OAuth2KitError", "something went wrong"),
     "PluginError": plain("PluginError", "a plugin misbehaved"),
-    "InvalidPlugin": plain("InvalidPlugin", "unknown hook"),
     "RegistryConflict": plain("RegistryConflict", "grant_types", "magic", "vendor.a", "vendor.b"),
     "PluginNotAvailable": plain("PluginNotAvailable", "settings", "revocation_endpoint"),
     "PluginDisabled": plain("PluginDisabled", "grant_types", "magic", ("vendor.a",)),

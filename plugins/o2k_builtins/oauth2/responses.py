@@ -78,9 +78,8 @@ def error_from_response(call: EndpointCall, response: EndpointResponse) -> OAuth
 
 def _token_class(call: EndpointCall, token_type: object) -> type[BearerToken]:
     client = call.client
-    explicit = call.options.get("token_class") or client.token_class
-    if explicit is not None:
-        return explicit
+    if client.token_class is not None:
+        return client.token_class
     name = token_type if isinstance(token_type, str) else BearerToken.TOKEN_TYPE
     return client.lookup(client.plugins.token_types, name)  # type: ignore[no-any-return] # checked when registered
 
