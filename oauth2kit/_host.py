@@ -162,6 +162,9 @@ class PluginHost:
         self._records: dict[str, PluginInfo] = {}
         self._pending: dict[str, EntryPoint] = {}  # lazy plugins not imported yet
         self._verdicts: dict[tuple[frozenset[str], str], bool] = {}
+        # Hook name -> (firstresult, a snapshot of its implementations), taken anew after
+        # each (un)registration.
+        self._callers: dict[str, tuple[bool, list[Any]]] = {}
         for kind, (family, what, fits) in _REGISTRIES.items():
             registry: Registry[Any] = Registry(
                 kind,
@@ -288,6 +291,7 @@ class PluginHost:
         finally:
             self._registering = None
         self._commit(keep=True)
+        self._callers = {}
         self._records[name] = PluginInfo(name, module, "loaded")
 
     def _commit(self, *, keep: bool) -> None:
@@ -310,6 +314,7 @@ class PluginHost:
         """Take plugin `name` out of pluggy and out of every registry."""
         if self._pm.get_plugin(name) is not None:
             self._pm.unregister(name=name)
+            self._callers = {}
         for kind in _REGISTRIES:
             getattr(self, kind).remove_plugin(name)
 
@@ -326,24 +331,31 @@ class PluginHost:
         a `PluginError` naming the hook, with the original as its cause, so that callers
         can rely on catching `OAuth2KitError`.
         """
-        hook = getattr(self._pm.hook, hook_name)
+        firstresult, impls = self._callers.get(hook_name) or self._snapshot(hook_name)
         # One snapshot of the implementations, filtered by plugin name: a plugin registered
         # while this runs is either in it (and filtered) or not in it at all. (pluggy's
         # subset_hook_caller filters the live list by plugin object instead, which let a
         # blocked plugin registered meanwhile run; pluggy has no public call for a given
         # list of implementations, hence its _hookexec.) A hook without implementations,
         # the common case on the send path, costs nothing more.
-        impls = hook.get_hookimpls()
         if blocked:
             impls = [impl for impl in impls if not self._blocks(blocked, impl.plugin_name)]
         if not impls:
-            return None if hook.spec.opts["firstresult"] else []
+            return None if firstresult else []
         try:
-            return self._pm._hookexec(hook_name, impls, kwargs, hook.spec.opts["firstresult"])  # noqa: SLF001
+            return self._pm._hookexec(hook_name, impls, kwargs, firstresult)  # noqa: SLF001
         except OAuth2KitError:
             raise
         except Exception as exc:
             raise PluginError(f"a plugin's {hook_name} hook raised {type(exc).__name__}") from exc
+
+    def _snapshot(self, hook_name: str) -> tuple[bool, list[Any]]:
+        # Stored in the dict read first: a registration that replaced it meanwhile (after
+        # pluggy had the newcomer) makes this snapshot go with the old dict, not stay.
+        callers = self._callers
+        hook = getattr(self._pm.hook, hook_name)
+        found = callers[hook_name] = (hook.spec.opts["firstresult"], hook.get_hookimpls())
+        return found
 
     def _blocks(self, blocked: frozenset[str], plugin: str) -> bool:
         verdict = self._verdicts.get((blocked, plugin))

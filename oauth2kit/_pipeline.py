@@ -187,16 +187,16 @@ def send(call: EndpointCall) -> Any:
         TransportError: the server could not be reached.
         OAuth2Error: (or the subclass an error hook chose) for an error response.
     """
-    client = call.client
+    hook, blocked = call.client.plugins.call, call.client.disabled_plugins
     while True:
-        client.hook("oauth2kit_prepare_request", call=call)
+        hook("oauth2kit_prepare_request", blocked, call=call)
         response = call.response = _transmit(call)
-        client.hook("oauth2kit_fixup_response", call=call, response=response)
+        hook("oauth2kit_fixup_response", blocked, call=call, response=response)
         status = response.status_code
         if isinstance(status, bool) or not isinstance(status, int):
             raise PluginError(f"an oauth2kit_fixup_response hook set status_code to {status!r}")
         if call.attempt < MAX_ATTEMPTS:
-            delay = client.hook("oauth2kit_retry_request", call=call, response=response)
+            delay = hook("oauth2kit_retry_request", blocked, call=call, response=response)
             if _checked_delay(delay) <= MAX_RETRY_DELAY:
                 time.sleep(delay)
                 call.attempt += 1
@@ -211,9 +211,7 @@ def _transmit(call: EndpointCall) -> EndpointResponse:
     if isinstance(auth, BaseClientAuthenticationMethod):
         auth.authenticate(call.url, call.form, call.headers)
         auth = None
-    transport = call.transport.as_kwargs()
-    if not client.testing:
-        transport["proxies"] = _no_proxy_for_plain_http(call.url, transport["proxies"])
+    transport = _request_kwargs(call.transport, call.url, client.testing)
     try:
         raw = client.session.request(
             call.method,
@@ -265,27 +263,30 @@ def _parsed(call: EndpointCall, response: EndpointResponse) -> Any:
     raise error
 
 
+@functools.lru_cache(maxsize=64)
+def _request_kwargs(transport: Transport, url: str, testing: bool) -> dict[str, Any]:
+    """What `requests` receives of `transport` for `url`, derived once (do not change it)."""
+    kwargs = transport.as_kwargs()
+    if not testing:
+        kwargs["proxies"] = _no_proxy_for_plain_http(url, kwargs["proxies"])
+    return kwargs
+
+
 def _no_proxy_for_plain_http(url: str, proxies: Any) -> dict[str, Any]:
     """The proxies for `url`: none at all when it is plain http (to a loopback host).
 
     Plain http is accepted for loopback hosts only because no network lies between; a
     proxy (from ``HTTP_PROXY``, say) would carry the secrets across one in clear text.
     """
-    host = _plain_http_host(url)
-    if host is None:
+    parts = urlsplit(url)
+    host = parts.hostname
+    if parts.scheme != "http":
         return dict(proxies)
     keys = ("http", "all", f"http://{host}", f"all://{host}")
     if any(proxies.get(key) for key in keys):
         raise InvalidParam("a plain-http (loopback) endpoint cannot be reached through a proxy")
     # None overrides the environment's proxies for these keys, in requests.
     return {**proxies, **dict.fromkeys(keys)}
-
-
-@functools.lru_cache(maxsize=256)
-def _plain_http_host(url: str) -> str | None:
-    """The host of a plain-http URL (None for https), parsed once per URL."""
-    parts = urlsplit(url)
-    return parts.hostname if parts.scheme == "http" else None
 
 
 def _checked_delay(delay: object) -> float:

@@ -158,6 +158,9 @@ class Registry(Generic[T]):
         """
         if not isinstance(name, str):  # names come from users too: a non-str is not there
             raise self.missing(self.kind, repr(name))
+        entries = self._entries.get(self._key(name), [])
+        if entries and not blocked:
+            return entries[0]  # the common case, decided at once
         for attempt in range(2):
             entries = self._entries.get(self._key(name), [])
             for entry in entries:

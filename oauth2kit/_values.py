@@ -235,7 +235,7 @@ def _mapping(value: Any) -> Any:
     return dict(value) if isinstance(value, Mapping) else value
 
 
-@attrs.frozen
+@attrs.frozen(eq=False)  # hashed by identity: the pipeline caches what it derives from one
 class Transport:
     """How requests are sent: what `requests` receives besides the method, URL, form and headers.
 
@@ -313,14 +313,8 @@ class Transport:
         return (attrs.evolve(self, **options) if options else self), headers, params
 
     def as_kwargs(self) -> dict[str, Any]:
-        """The keyword arguments for `requests.Session.request`."""
-        return {
-            "timeout": self.timeout,
-            "verify": self.verify,
-            "cert": self.cert,
-            "proxies": self.proxies,
-            "cookies": self.cookies,
-        }
+        """The keyword arguments for `requests.Session.request` (a new dict each time)."""
+        return attrs.asdict(self, recurse=False)
 
 
 _TRANSPORT_FIELDS = frozenset(field.name for field in attrs.fields(Transport))
