@@ -61,6 +61,7 @@ _LAZY_KERNEL = {
     "oauth2kit._tokens": ("BearerToken", "TokenResponse", "parse_expires_in"),
     "oauth2kit._values": (
         "DEFAULT_TIMEOUT",
+        "MAX_RESPONSE_BYTES",
         "Form",
         "Headers",
         "Setting",
@@ -106,17 +107,17 @@ def __dir__() -> list[str]:
 
 
 __all__ = [
-    "DEFAULT_TIMEOUT", "MAX_ATTEMPTS", "MAX_RETRY_DELAY", "TOKEN_ENDPOINT_ERRORS",
-    "BaseClientAuthenticationMethod", "BearerToken", "EndpointCall", "EndpointError",
-    "EndpointResponse", "ExpiredAccessToken", "ExportNotAvailable", "Form", "Headers",
-    "InvalidClient", "InvalidEndpointUri", "InvalidGrant", "InvalidIssuer", "InvalidParam",
-    "InvalidRequest", "InvalidRequestForClientAuthentication", "InvalidScope", "InvalidScopeParam",
-    "InvalidTokenResponse", "InvalidUri", "MissingClientId", "MissingEndpointUri", "OAuth2Error",
-    "OAuth2KitError", "PluginDisabled", "PluginError", "PluginHost", "PluginInfo",
-    "PluginNotAvailable", "Registry", "RegistryConflict", "RegistryEntry", "Setting",
-    "TokenEndpointError", "TokenResponse", "Transport", "TransportError", "UnauthorizedClient",
-    "UnknownGrantType", "UnknownTokenEndpointError", "UnsupportedClientCredentials",
-    "UnsupportedGrantType", "default_host", "hookimpl", "is_loopback_host", "normalize_scope",
-    "parse_expires_in", "redact_uri", "requests", "set_default_host", "validate_endpoint_uri",
-    "validate_issuer_uri",
+    "DEFAULT_TIMEOUT", "MAX_ATTEMPTS", "MAX_RESPONSE_BYTES", "MAX_RETRY_DELAY",
+    "TOKEN_ENDPOINT_ERRORS", "BaseClientAuthenticationMethod", "BearerToken", "EndpointCall",
+    "EndpointError", "EndpointResponse", "ExpiredAccessToken", "ExportNotAvailable", "Form",
+    "Headers", "InvalidClient", "InvalidEndpointUri", "InvalidGrant", "InvalidIssuer",
+    "InvalidParam", "InvalidRequest", "InvalidRequestForClientAuthentication", "InvalidScope",
+    "InvalidScopeParam", "InvalidTokenResponse", "InvalidUri", "MissingClientId",
+    "MissingEndpointUri", "OAuth2Error", "OAuth2KitError", "PluginDisabled", "PluginError",
+    "PluginHost", "PluginInfo", "PluginNotAvailable", "Registry", "RegistryConflict",
+    "RegistryEntry", "ResponseTooLarge", "Setting", "TokenEndpointError", "TokenResponse",
+    "Transport", "TransportError", "UnauthorizedClient", "UnknownGrantType",
+    "UnknownTokenEndpointError", "UnsupportedClientCredentials", "UnsupportedGrantType",
+    "default_host", "hookimpl", "is_loopback_host", "normalize_scope", "parse_expires_in",
+    "redact_uri", "requests", "set_default_host", "validate_endpoint_uri", "validate_issuer_uri",
 ]  # fmt: skip

@@ -80,7 +80,11 @@ class OAuth2Client(SeedAPI):
         token_class: the token class to build from token responses; by default the class
             registered for the response's ``token_type``.
         session: the `requests.Session` to send requests with.
-        timeout: seconds before each request gives up (`requests` has no default timeout).
+        timeout: seconds before each request gives up (`requests` has no default timeout):
+            for the whole response body too, once its headers arrived. A ``(connect, read)``
+            pair keeps its `requests` meaning: a bound per connect and per socket read.
+        max_response_bytes: the largest response body read, once decompressed (1 MiB);
+            a larger one raises `ResponseTooLarge` before it is all in memory.
         testing: skip endpoint URI validation altogether (otherwise URIs must be https, or
             http to a loopback host).
         plugins: the plugin host; by default the process-wide `default_host()`.
@@ -135,7 +139,8 @@ class OAuth2Client(SeedAPI):
         init("issuer", None if issuer is None else self.checked_endpoint("issuer", issuer))
         init("token_class", token_class)
         init("session", kernel["session"] or requests.Session())
-        init("transport", Transport(timeout=kernel["timeout"]))
+        limit = kernel["max_response_bytes"]
+        init("transport", Transport(timeout=kernel["timeout"], max_response_bytes=limit))
         init("plugins", kernel["plugins"] or default_host())
         init("disabled_plugins", block_patterns(kernel["disable_plugins"], "disable_plugins"))
         init("auth", self._resolve_auth(**{k: kernel[k] for k in _AUTH_ARGUMENTS}))
@@ -427,7 +432,8 @@ _AUTH_ARGUMENTS = (
 )
 _KERNEL_ARGUMENTS = (
     *_AUTH_ARGUMENTS,
-    *("token_endpoint", "issuer", "token_class", "session", "timeout", "testing", "plugins"),
+    *("token_endpoint", "issuer", "token_class", "session", "timeout", "max_response_bytes"),
+    *("testing", "plugins"),
     "disable_plugins",
 )
 

@@ -24,9 +24,9 @@ __all__ = [
     "InvalidRequest", "InvalidRequestForClientAuthentication", "InvalidScope", "InvalidScopeParam",
     "InvalidTokenResponse", "InvalidUri", "MissingClientId", "MissingEndpointUri", "OAuth2Error",
     "OAuth2KitError", "PluginDisabled", "PluginError", "PluginNotAvailable", "RegistryConflict",
-    "TokenEndpointError", "TransportError", "UnauthorizedClient", "UnknownGrantType",
-    "UnknownTokenEndpointError", "UnsupportedClientCredentials", "UnsupportedGrantType",
-    "redact_uri",
+    "ResponseTooLarge", "TokenEndpointError", "TransportError", "UnauthorizedClient",
+    "UnknownGrantType", "UnknownTokenEndpointError", "UnsupportedClientCredentials",
+    "UnsupportedGrantType", "redact_uri",
 ]  # fmt: skip
 
 _SCHEME = re.compile(r"[A-Za-z][A-Za-z0-9+.-]*:(?://)?")
@@ -238,6 +238,10 @@ class TransportError(OAuth2KitError, requests.RequestException):
     It is also a `requests.RequestException`, so existing handlers of those keep working;
     the original exception is its ``__cause__``.
     """
+
+
+class ResponseTooLarge(TransportError):
+    """A response body (decompressed) was larger than the client reads; it was not kept."""
 
 
 class ExpiredAccessToken(OAuth2KitError, RuntimeError):

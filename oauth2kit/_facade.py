@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any, Self
 
-from oauth2kit._values import DEFAULT_TIMEOUT
+from oauth2kit._values import DEFAULT_TIMEOUT, MAX_RESPONSE_BYTES
 
 if TYPE_CHECKING:
     from collections.abc import Iterable
@@ -51,7 +51,7 @@ class SeedAPI:
         def _run_on_class(cls, name: str, /, **params: Any) -> Any: ...
 
     # fmt: off
-    def __init__(self, token_endpoint: str, auth: requests.auth.AuthBase | tuple[str, Any] | str | None = None, *, client_id: str | None = None, client_secret: str | None = None, private_key: Any = None, token_endpoint_auth_method: str | None = None, revocation_endpoint: str | None = None, introspection_endpoint: str | None = None, userinfo_endpoint: str | None = None, authorization_endpoint: str | None = None, redirect_uri: str | None = None, backchannel_authentication_endpoint: str | None = None, device_authorization_endpoint: str | None = None, pushed_authorization_request_endpoint: str | None = None, jwks_uri: str | None = None, authorization_server_jwks: Any = None, issuer: str | None = None, id_token_signed_response_alg: str | None = None, id_token_encrypted_response_alg: str | None = None, id_token_decryption_key: Any = None, code_challenge_method: str | None = None, authorization_response_iss_parameter_supported: bool | None = None, token_class: type[BearerToken] | None = None, session: requests.Session | None = None, dpop_bound_access_tokens: bool | None = None, dpop_key_generator: Any = None, dpop_alg: str | None = None, timeout: float | tuple[float | None, float | None] | None = DEFAULT_TIMEOUT, testing: bool = False, plugins: PluginHost | None = None, disable_plugins: Iterable[str] = (), **extra_metadata: Any) -> None:
+    def __init__(self, token_endpoint: str, auth: requests.auth.AuthBase | tuple[str, Any] | str | None = None, *, client_id: str | None = None, client_secret: str | None = None, private_key: Any = None, token_endpoint_auth_method: str | None = None, revocation_endpoint: str | None = None, introspection_endpoint: str | None = None, userinfo_endpoint: str | None = None, authorization_endpoint: str | None = None, redirect_uri: str | None = None, backchannel_authentication_endpoint: str | None = None, device_authorization_endpoint: str | None = None, pushed_authorization_request_endpoint: str | None = None, jwks_uri: str | None = None, authorization_server_jwks: Any = None, issuer: str | None = None, id_token_signed_response_alg: str | None = None, id_token_encrypted_response_alg: str | None = None, id_token_decryption_key: Any = None, code_challenge_method: str | None = None, authorization_response_iss_parameter_supported: bool | None = None, token_class: type[BearerToken] | None = None, session: requests.Session | None = None, dpop_bound_access_tokens: bool | None = None, dpop_key_generator: Any = None, dpop_alg: str | None = None, timeout: float | tuple[float | None, float | None] | None = DEFAULT_TIMEOUT, max_response_bytes: int = MAX_RESPONSE_BYTES, testing: bool = False, plugins: PluginHost | None = None, disable_plugins: Iterable[str] = (), **extra_metadata: Any) -> None:
         """Check and keep the arguments; see the class's docstring."""
         arguments = {name: value for name, value in locals().items() if name not in ("self", "extra_metadata", "__class__")}
         self._configure(arguments, extra_metadata)

@@ -16,6 +16,7 @@ from urllib.parse import urlsplit
 
 import attrs
 import requests
+import urllib3
 from requests.auth import AuthBase
 
 from oauth2kit._client_auth import BaseClientAuthenticationMethod
@@ -25,6 +26,7 @@ from oauth2kit._exceptions import (
     OAuth2Error,
     OAuth2KitError,
     PluginError,
+    ResponseTooLarge,
     TransportError,
     redact_uri,
 )
@@ -212,6 +214,8 @@ def _transmit(call: EndpointCall) -> EndpointResponse:
         auth.authenticate(call.url, call.form, call.headers)
         auth = None
     transport = _request_kwargs(call.transport, call.url, client.testing)
+    timeout = call.transport.timeout
+    deadline = time.monotonic() + timeout if isinstance(timeout, int | float) else math.inf
     try:
         raw = client.session.request(
             call.method,
@@ -222,19 +226,75 @@ def _transmit(call: EndpointCall) -> EndpointResponse:
             # Never followed: a redirect would send the form (secrets, codes, tokens)
             # wherever its Location points, unchecked. A 3xx is an error response instead.
             allow_redirects=False,
+            stream=True,  # the body is read here, up to the cap and the deadline
             **transport,
         )
+        _read_body(raw, call.transport.max_response_bytes, deadline)
     except OAuth2KitError:
-        raise  # from an auth handler, while requests prepared the request
-    except (requests.RequestException, OSError, ValueError) as exc:
+        raise  # from an auth handler, while requests prepared the request; or the body's
+    except (requests.RequestException, urllib3.exceptions.HTTPError, OSError, ValueError) as exc:
         # OSError: a CA bundle or client certificate file that cannot be read;
         # ValueError: a URL that urllib3 cannot use (a DNS label over 63 characters).
-        msg = f"{call.method} {redact_uri(call.url)} failed: {type(exc).__name__}"
+        msg = f"{call.method} {redact_uri(call.url)} failed: {_reason(exc)}"
         raise TransportError(msg, request=getattr(exc, "request", None)) from exc
     logger.debug(
         "%s %s (%s) -> %s", call.method, redact_uri(call.url), call.grant or "-", raw.status_code
     )
     return EndpointResponse(raw)
+
+
+def _read_body(raw: requests.Response, limit: int, deadline: float) -> None:
+    """Read `raw`'s body (decompressed) into it, up to `limit` bytes and until `deadline`.
+
+    Read in pieces as they arrive (urllib3 bounds each piece's decompression too, so a
+    gzip bomb stops at the cap), then handed to requests as its content; a body that is too
+    large or too slow is dropped with its connection. An adapter that read the body itself (a stub)
+    has it checked against the cap all the same.
+    """
+    stream = None if getattr(raw, "_content_consumed", False) else raw.raw
+    preloaded = b"" if stream is not None else raw.content or b""
+    chunks, size = [preloaded], len(preloaded)
+    try:
+        while stream is not None and size <= limit:
+            chunk = stream.read1(min(_PIECE, limit + 1 - size), decode_content=True)
+            if not chunk:
+                break
+            chunks.append(chunk)
+            size += len(chunk)
+            if time.monotonic() > deadline:
+                msg = f"{redact_uri(raw.url)} did not answer within the timeout (the whole call)"
+                raise TransportError(msg, response=raw)
+        if size > limit:
+            msg = f"{redact_uri(raw.url)} answered more than {limit} bytes (max_response_bytes)"
+            raise ResponseTooLarge(msg, response=raw)
+        raw._content = b"".join(chunks)  # noqa: SLF001 - what `raw.content` then returns
+        raw._content_consumed = True  # type: ignore[attr-defined] # noqa: SLF001
+    finally:
+        raw.close()  # back to the pool when the body was read whole; dropped otherwise
+
+
+_PIECE = 64 * 1024
+
+
+def _reason(exc: BaseException) -> str:
+    """What went wrong, in words ("Connection refused"), never a URL or its credentials."""
+    seen: list[BaseException] = []
+    while exc is not None and exc not in seen and len(seen) < 8:  # noqa: PLR2004 - a bound
+        seen.append(exc)
+        if isinstance(exc, OSError) and exc.strerror:
+            return f"{type(seen[0]).__name__}: {exc.strerror}"
+        exc = exc.__cause__ or exc.__context__ or getattr(exc, "reason", None)  # type: ignore[assignment]
+    for name, words in _WORDS:
+        if any(type(e).__name__.endswith(name) for e in seen):
+            return f"{type(seen[0]).__name__}: {words}"
+    return type(seen[0]).__name__
+
+
+_WORDS = (
+    ("ConnectTimeout", "connecting timed out"),
+    ("Timeout", "timed out"),
+    ("SSLError", "TLS failed"),
+)
 
 
 def _parsed(call: EndpointCall, response: EndpointResponse) -> Any:

@@ -18,12 +18,14 @@ from requests.structures import CaseInsensitiveDict
 from oauth2kit._exceptions import InvalidParam, InvalidScopeParam
 
 __all__ = [
-    "DEFAULT_TIMEOUT", "Form", "Headers", "Setting", "Transport", "check_type", "is_number",
-    "normalize_scope",
+    "DEFAULT_TIMEOUT", "MAX_RESPONSE_BYTES", "Form", "Headers", "Setting", "Transport",
+    "check_type", "is_number", "normalize_scope",
 ]  # fmt: skip
 
 DEFAULT_TIMEOUT = 10.0
 """Seconds before a request to an authorization server gives up, unless told otherwise."""
+MAX_RESPONSE_BYTES = 1024 * 1024
+"""The largest response body a client reads, once decompressed, unless told otherwise."""
 
 
 def is_number(value: object) -> TypeGuard[int | float]:
@@ -247,6 +249,8 @@ class Transport:
         cert: a client certificate for mutual TLS: a path, or ``(certificate, key)``.
         proxies: requests' proxies: by scheme, ``all``, or ``scheme://host``.
         cookies: cookies to send.
+        max_response_bytes: the largest response body read (decompressed); a larger one is
+            an error, found before it is all in memory. Per client, not per call.
     """
 
     timeout: Any = attrs.field(
@@ -289,6 +293,13 @@ class Transport:
         ),
     )
 
+    max_response_bytes: int = attrs.field(
+        default=MAX_RESPONSE_BYTES,
+        validator=_must(
+            lambda v: type(v) is int and v > 0, "max_response_bytes must be an int > 0"
+        ),
+    )
+
     def with_kwargs(self, kwargs: object) -> tuple[Transport, Mapping[str, str], Mapping[str, Any]]:
         """Apply a call's ``requests_kwargs``; return the transport, its headers and query.
 
@@ -314,10 +325,11 @@ class Transport:
 
     def as_kwargs(self) -> dict[str, Any]:
         """The keyword arguments for `requests.Session.request` (a new dict each time)."""
-        return attrs.asdict(self, recurse=False)
+        return attrs.asdict(self, recurse=False, filter=lambda field, _: field.name in _REQUESTS)
 
 
-_TRANSPORT_FIELDS = frozenset(field.name for field in attrs.fields(Transport))
+_REQUESTS = frozenset({"timeout", "verify", "cert", "proxies", "cookies"})
+_TRANSPORT_FIELDS = _REQUESTS  # what one call may change
 
 
 # --- settings that plugins own -----------------------------------------------------------

@@ -116,6 +116,9 @@ FACTORIES: dict[str, Factory] = {
     "TransportError": lambda _client: oauth2kit.TransportError(
         "POST https://as.example/token failed: ConnectionError", request=secret_request()
     ),
+    "ResponseTooLarge": lambda _client: oauth2kit.ResponseTooLarge(
+        "https://as.example/token answered more than 1048576 bytes", request=secret_request()
+    ),
     "ExpiredAccessToken": plain("ExpiredAccessToken", "the token expired"),
     "OAuth2Error": oauth2_error("OAuth2Error"),
     "InvalidTokenResponse": oauth2_error("InvalidTokenResponse"),

@@ -1,0 +1,144 @@
+"""What a hostile or broken server meets: a cap on the body, a deadline on it, errors in words.
+
+The test authorization server answers like a good one, so these tests run a small HTTP
+server of their own on a loopback port (a real socket, real requests and urllib3 below),
+answering one fixed way per test: a body too large, a gzip bomb, a body dripped a byte
+at a time.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import gzip
+import json
+import socket
+import threading
+import time
+import traceback
+from collections.abc import Callable, Iterator
+
+import pytest
+
+from oauth2kit import InvalidParam, OAuth2Client, ResponseTooLarge, TransportError
+
+Answer = Callable[[socket.socket], None]
+TOKEN = json.dumps({"access_token": "tok", "token_type": "Bearer", "expires_in": 60}).encode()
+
+
+def _head(length: int, *extra: str) -> bytes:
+    lines = ["HTTP/1.1 200 OK", "Content-Type: application/json", f"Content-Length: {length}"]
+    return ("\r\n".join([*lines, *extra]) + "\r\n\r\n").encode()
+
+
+@pytest.fixture
+def serve() -> Iterator[Callable[[Answer], str]]:
+    """Serve requests on 127.0.0.1 with an `answer` function; yields the token endpoint URL."""
+    stop = threading.Event()
+    threads: list[threading.Thread] = []
+    listener = socket.create_server(("127.0.0.1", 0))
+    listener.settimeout(0.2)
+
+    def start(answer: Answer) -> str:
+        def loop() -> None:
+            while not stop.is_set():
+                try:
+                    conn, _ = listener.accept()
+                except TimeoutError:
+                    continue
+                # An OSError: the client gave up first, which is what the tests want.
+                with conn, contextlib.suppress(OSError):
+                    conn.recv(65536)  # the request: headers and form arrive at once here
+                    answer(conn)
+
+        thread = threading.Thread(target=loop, daemon=True)
+        thread.start()
+        threads.append(thread)
+        return f"http://127.0.0.1:{listener.getsockname()[1]}/token"
+
+    yield start
+    stop.set()
+    for thread in threads:
+        thread.join(timeout=5)
+    listener.close()
+
+
+def _client(url: str, **kwargs: object) -> OAuth2Client:
+    return OAuth2Client(url, client_id="c", client_secret="s", **kwargs)  # type: ignore[arg-type]
+
+
+def test_a_body_over_the_cap_is_refused_and_a_larger_cap_reads_it(
+    serve: Callable[[Answer], str],
+) -> None:
+    body = json.dumps({"access_token": "tok", "padding": "x" * 2_000_000}).encode()
+    url = serve(lambda conn: conn.sendall(_head(len(body)) + body))
+    with pytest.raises(ResponseTooLarge, match="more than 1048576 bytes"):
+        _client(url).client_credentials()
+    token = _client(url, max_response_bytes=4 * 1024 * 1024).client_credentials()
+    assert "tok" == token.access_token
+
+
+def test_a_gzip_bomb_is_refused_by_its_decompressed_size_without_reading_it_whole(
+    serve: Callable[[Answer], str],
+) -> None:
+    bomb = gzip.compress(b"\0" * 256 * 1024 * 1024, compresslevel=9)  # about 250 KiB
+    assert len(bomb) < 1024 * 1024  # under the cap as sent: only the decompressed size tells
+    head = _head(len(bomb), "Content-Encoding: gzip")
+    url = serve(lambda conn: conn.sendall(head + bomb))
+    started = time.monotonic()
+    with pytest.raises(ResponseTooLarge):
+        _client(url).client_credentials()
+    # Stopping at the cap is quick; decompressing all 256 MiB would take seconds and memory.
+    assert time.monotonic() - started < 2
+
+
+def test_a_body_dripped_byte_by_byte_ends_at_the_timeout_of_the_whole_call(
+    serve: Callable[[Answer], str],
+) -> None:
+    def drip(conn: socket.socket) -> None:
+        conn.sendall(_head(len(TOKEN)))
+        for byte in TOKEN:
+            conn.sendall(bytes([byte]))
+            time.sleep(0.1)  # well under the per-read timeout: only a total deadline stops it
+
+    url = serve(drip)
+    started = time.monotonic()
+    with pytest.raises(TransportError, match="within the timeout"):
+        _client(url, timeout=1).client_credentials()
+    assert time.monotonic() - started < 2.5  # the dripped body alone would take about 7 s
+
+
+def test_a_connect_read_pair_keeps_its_requests_meaning(serve: Callable[[Answer], str]) -> None:
+    def slow(conn: socket.socket) -> None:
+        conn.sendall(_head(len(TOKEN)))
+        for byte in TOKEN[:10]:
+            conn.sendall(bytes([byte]))
+            time.sleep(0.05)
+        conn.sendall(TOKEN[10:])
+
+    url = serve(slow)
+    token = _client(url, timeout=(1, 1)).client_credentials()  # per read, not a total
+    assert "tok" == token.access_token
+
+
+def test_transport_errors_say_what_happened_and_keep_secrets_out() -> None:
+    with socket.create_server(("127.0.0.1", 0)) as probe:
+        port = probe.getsockname()[1]  # closed again: nothing listens there now
+    client = _client(f"http://127.0.0.1:{port}/token")
+    with pytest.raises(TransportError, match="failed: ConnectionError: Connection refused"):
+        client.client_credentials()
+    proxied = OAuth2Client(
+        f"https://127.0.0.1:{port}/token", client_id="c", client_secret="client-secret-value"
+    )
+    proxy = {"https": f"http://user:proxy-password@127.0.0.1:{port}"}
+    with pytest.raises(TransportError) as caught:
+        proxied.client_credentials(requests_kwargs={"proxies": proxy})
+    assert "ProxyError: Connection refused" in str(caught.value)
+    chain = "".join(traceback.format_exception(caught.value))
+    assert "proxy-password" not in chain
+    assert "client-secret-value" not in chain
+
+
+def test_the_cap_must_be_a_positive_int() -> None:
+    for bad in (0, -1, 1.5, True, "1"):
+        with pytest.raises(InvalidParam, match="max_response_bytes"):
+            _client("https://as.example/token", max_response_bytes=bad)
