@@ -56,7 +56,14 @@ def _versions() -> dict[str, str | None]:
     from importlib.metadata import PackageNotFoundError, version  # noqa: PLC0415
 
     found: dict[str, str | None] = {}
-    dists = ("oauth2kit", "requests", "requests_oauth2client", "authlib", "pluggy", "stevedore")
+    dists = (
+        "oauth2kit-client",
+        "requests",
+        "requests_oauth2client",
+        "authlib",
+        "pluggy",
+        "stevedore",
+    )
     for dist in dists:
         try:
             found[dist] = version(dist)

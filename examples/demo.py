@@ -2,39 +2,51 @@
 
 Run it with ``scripts/demo``; it starts the server from tests/as/ on a free loopback port,
 runs each flow, prints what happens, and stops the server. It grows as flows land.
+
+Everything on stdout is the demo's own story: the server writes to a log file (whose tail
+goes to stderr if a step fails), and warnings go to stderr. No secret is printed: tokens
+show as their redacted repr, their lifetime and their scope.
 """
 
 from __future__ import annotations
 
+import base64
+import hashlib
+import secrets
 import sys
+import tempfile
 import threading
 from pathlib import Path
+from typing import TYPE_CHECKING
+from urllib.parse import parse_qs, urlencode, urlsplit
 
 import requests
 
 from oauth2kit import (
+    BearerToken,
+    InvalidGrant,
     InvalidScope,
     OAuth2Client,
     OAuth2ClientCredentialsAuth,
+    PluginHost,
     default_host,
+    hookimpl,
 )
+
+if TYPE_CHECKING:
+    from oauth2kit import EndpointCall
 
 # The test server's launcher lives with the tests; the demo reuses it rather than copy it.
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "tests"))
 from as_server import AuthServer, start_auth_server
 
 THREADS = 32
+REDIRECT_URI = "http://127.0.0.1/callback"  # nothing listens: the code is read from the redirect
+TRACE_HEADER = "X-Demo-Trace"
 
 
 def step(title: str) -> None:
-    print(f"\n== {title}")
-
-
-def show_plugins() -> None:
-    step("Plugins (python -m oauth2kit plugins lists them in full)")
-    for info in default_host().plugins():
-        provides = "; ".join(f"{k}: {', '.join(v)}" for k, v in (info.provides or {}).items())
-        print(f"  {info.name:<28} {info.status:<7} {provides}")
+    print(f"\n== {title}", flush=True)
 
 
 def client_credentials(server: AuthServer) -> OAuth2Client:
@@ -86,17 +98,129 @@ def auth_handler(server: AuthServer, client: OAuth2Client) -> None:
     print(f"  token requests seen by the server: {server.token_requests('cc-basic')}")
 
 
-def main() -> int:
-    print("Starting the test authorization server (tests/as/, oidc-provider on Node)...")
-    server = start_auth_server(mtls=False)
+def user_token(server: AuthServer, client_id: str) -> BearerToken:
+    """A user's first token: the test server's headless login, then the code exchanged.
+
+    oauth2kit has no authorization code flow yet, so the code is exchanged with plain
+    requests (with PKCE, which the server requires of a public client).
+    """
+    verifier = secrets.token_urlsafe(48)
+    digest = hashlib.sha256(verifier.encode()).digest()
+    challenge = base64.urlsafe_b64encode(digest).rstrip(b"=").decode()
+    query = urlencode(
+        {
+            "client_id": client_id, "response_type": "code", "redirect_uri": REDIRECT_URI,
+            "scope": "openid api:read",
+            "code_challenge": challenge, "code_challenge_method": "S256",
+        }
+    )  # fmt: skip
+    redirect = server.authorize(f"{server.discovery['authorization_endpoint']}?{query}")
+    code = parse_qs(urlsplit(redirect).query)["code"][0]
+    response = requests.post(
+        server.token_endpoint,
+        data={
+            "grant_type": "authorization_code", "code": code, "redirect_uri": REDIRECT_URI,
+            "code_verifier": verifier, "client_id": client_id,
+        },
+        timeout=10,
+    )  # fmt: skip
+    response.raise_for_status()
+    return BearerToken.from_response(response.json())
+
+
+def refresh(server: AuthServer) -> None:
+    step("Refresh: a user's token renewed with its refresh token (grant.refresh_token plugin)")
+    client = OAuth2Client(server.token_endpoint, auth="public-app", issuer=server.issuer)
+    token = user_token(server, "public-app")
+    print("  user alice logged in (headless), the code exchanged for a first token:")
+    print(f"    {token!r}")
+    refreshed = client.refresh_token(token)
+    print("  client.refresh_token(token) gave a new one:")
+    print(f"    {refreshed!r}")
+    print(f"    expires in {refreshed.expires_in} s, scope {refreshed.scope!r}")
+    new_access = refreshed.access_token != token.access_token
+    rotated = refreshed.refresh_token not in (None, token.refresh_token)
+    print(f"    a new access token: {new_access}; the refresh token rotated: {rotated}")
+    answer = requests.get(server.url("/test/protected"), auth=refreshed, timeout=10)
+    print(f"  protected resource says: HTTP {answer.status_code} (sub={answer.json()['sub']!r})")
     try:
-        print(f"  issuer: {server.issuer}")
-        client = client_credentials(server)
-        errors(client)
-        auth_handler(server, client)
-        show_plugins()
-    finally:
-        server.stop()
+        client.refresh_token(token)
+    except InvalidGrant as exc:
+        print(f"  the rotated-out refresh token is refused: {type(exc).__name__} ({exc.error})")
+
+
+class TraceHeader:
+    """A plugin registered at run time: a header on each token request, then a look at it."""
+
+    def __init__(self) -> None:
+        self.sent: list[str | None] = []
+
+    @hookimpl
+    def oauth2kit_prepare_request(self, call: EndpointCall) -> None:
+        """Add the trace header to every outgoing request."""
+        call.headers[TRACE_HEADER] = f"demo-{call.grant or call.endpoint}"
+
+    @hookimpl
+    def oauth2kit_token_obtained(self, call: EndpointCall) -> None:
+        """Note the header as it went over the wire, in the request that got a token."""
+        self.sent.append(call.last_response().request.headers.get(TRACE_HEADER))
+
+
+def plugin_at_work(server: AuthServer) -> None:
+    step("A plugin at work: one registered at run time adds a header to token requests")
+    host = PluginHost()  # a host of its own, so that the other clients stay as they were
+    plugin = TraceHeader()
+    info = host.register(plugin, name="demo.trace_header")
+    print(f"  registered {info.name!r}: {info.status}")
+    client = OAuth2Client(
+        server.token_endpoint, client_id="cc-post", client_secret="cc-post-secret", plugins=host
+    )
+    token = client.client_credentials(scope="api:read")
+    print(f"  token: expires in {token.expires_in} s, scope {token.scope!r}")
+    print(f"  the token request went out with {TRACE_HEADER}: {plugin.sent[-1]}")
+
+    step("A plugin at work: the example vendor plugin's magic_word grant")
+    if not default_host().is_loaded("example.vendor"):
+        print("  not installed: pip install ./tests/plugins/oauth2kit-example (scripts/demo does)")
+        return
+    vendor = OAuth2Client(
+        server.token_endpoint,
+        client_id="example-vendor",
+        client_secret="example-vendor-secret",
+        token_endpoint_auth_method="client_secret_basic",
+    )
+    token = vendor.grant("magic_word", magic_word="please", scope="api:read")
+    print(f"  client.grant('magic_word', magic_word='please'): {token!r}")
+    try:
+        vendor.grant("magic_word", magic_word="abracadabra")
+    except InvalidGrant as exc:
+        print(f"  the wrong word: {type(exc).__name__} ({exc.error})")
+
+
+def show_plugins() -> None:
+    step("Plugins (python -m oauth2kit plugins lists them in full)")
+    for info in default_host().plugins():
+        provides = "; ".join(f"{k}: {', '.join(v)}" for k, v in (info.provides or {}).items())
+        print(f"  {info.name:<28} {info.status:<7} {provides}")
+
+
+def main() -> int:
+    print("Starting the test authorization server (tests/as/, on Node.js)...", flush=True)
+    with tempfile.TemporaryDirectory(prefix="oauth2kit-demo-") as log_dir:
+        server = start_auth_server(mtls=False, log_dir=Path(log_dir))
+        try:
+            print(f"  issuer: {server.issuer}")
+            client = client_credentials(server)
+            errors(client)
+            auth_handler(server, client)
+            refresh(server)
+            plugin_at_work(server)
+            show_plugins()
+        except BaseException:
+            print(f"The server's log ends with:\n{server.log_tail()}", file=sys.stderr)
+            raise
+        finally:
+            server.stop()
     print("\nDone.")
     return 0
 

@@ -319,7 +319,9 @@ class PluginHost:
             getattr(self, kind).remove_plugin(name)
 
     def _fail(self, name: str, module: str, error: str) -> None:
-        logger.warning("oauth2kit plugin %r was set aside: %s", name, error)
+        # A plugin's message goes to logs and terminals: its control characters escaped.
+        shown = "".join(c if c.isprintable() or c == "\n" else repr(c)[1:-1] for c in error)
+        logger.warning("oauth2kit plugin %r was set aside: %s", name, shown)
         self._records[name] = PluginInfo(name, module, "failed", error=error)
 
     # --- using --------------------------------------------------------------------------

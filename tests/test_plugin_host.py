@@ -103,10 +103,8 @@ def test_every_builtin_is_discovered_and_loaded() -> None:
 def test_listing_says_where_each_plugin_comes_from() -> None:
     info = {info.name: info for info in PluginHost().plugins()}["grant.client_credentials"]
     assert "o2k_builtins.grants.client_credentials" == info.module
-    assert ("oauth2kit", importlib.metadata.version("oauth2kit")) == (
-        info.distribution,
-        info.version,
-    )
+    name = tomllib.loads((ROOT / "pyproject.toml").read_text())["project"]["name"]
+    assert (name, importlib.metadata.version(name)) == (info.distribution, info.version)
     assert ("oauth2kit_register_grant_types",) == info.hooks
     assert {"grant_types": ["client_credentials"]} == info.provides
     assert info.error is None

@@ -30,6 +30,24 @@ def _head(length: int, *extra: str) -> bytes:
     return ("\r\n".join([*lines, *extra]) + "\r\n\r\n").encode()
 
 
+def _read_request(conn: socket.socket) -> None:
+    """Read one whole request: closing with some of it unread would reset the connection."""
+    data = b""
+    while b"\r\n\r\n" not in data:
+        data += conn.recv(65536)
+    head, _, body = data.partition(b"\r\n\r\n")
+    length = next(
+        (
+            int(line.split(b":")[1])
+            for line in head.lower().split(b"\r\n")
+            if line.startswith(b"content-length:")
+        ),
+        0,
+    )
+    while len(body) < length:
+        body += conn.recv(65536)
+
+
 @pytest.fixture
 def serve() -> Iterator[Callable[[Answer], str]]:
     """Serve requests on 127.0.0.1 with an `answer` function; yields the token endpoint URL."""
@@ -47,7 +65,7 @@ def serve() -> Iterator[Callable[[Answer], str]]:
                     continue
                 # An OSError: the client gave up first, which is what the tests want.
                 with conn, contextlib.suppress(OSError):
-                    conn.recv(65536)  # the request: headers and form arrive at once here
+                    _read_request(conn)
                     answer(conn)
 
         thread = threading.Thread(target=loop, daemon=True)
