@@ -13,6 +13,7 @@ from pathlib import Path
 
 import pytest
 from o2k_builtins import cli
+from plugin_dists import write_distribution
 
 import oauth2kit
 
@@ -100,21 +101,6 @@ def test_disable_flag_adds_to_the_environment_variable() -> None:
     assert "auth.none  [blocked]" in text
     assert "token.bearer  [blocked]" in text
     assert "grant.client_credentials  [loaded]" in text
-
-
-def write_distribution(directory: Path, plugins: dict[str, str]) -> None:
-    """Install (on `directory`) a distribution of plugins: entry-point name -> module source."""
-    dist_info = directory / "o2k_test_plugins-1.0.dist-info"
-    dist_info.mkdir()
-    (dist_info / "METADATA").write_text(
-        "Metadata-Version: 2.1\nName: o2k-test-plugins\nVersion: 1.0\n"
-    )
-    lines = ["[oauth2kit.plugins]"]
-    for name, source in plugins.items():
-        module = "o2k_test_" + name.replace(".", "_")
-        (directory / f"{module}.py").write_text(source)
-        lines.append(f"{name} = {module}")
-    (dist_info / "entry_points.txt").write_text("\n".join(lines) + "\n")
 
 
 GOOD_PLUGIN = """

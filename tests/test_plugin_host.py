@@ -19,6 +19,7 @@ from typing import Any
 import pytest
 import requests.auth
 import responses
+from plugin_dists import write_distribution
 
 import oauth2kit
 from oauth2kit import (
@@ -603,21 +604,6 @@ def test_a_plugin_whose_hooks_raise_is_set_aside_and_the_others_work(
         client = OAuth2Client(TOKEN_ENDPOINT, client_id="c", client_secret="s", plugins=host)
         assert "t" == client.client_credentials().access_token
     assert [] == configured
-
-
-def write_distribution(directory: Path, plugins: dict[str, str]) -> None:
-    """Install (on `directory`) a distribution of plugins: entry-point name -> module source."""
-    dist_info = directory / "o2k_test_plugins-1.0.dist-info"
-    dist_info.mkdir()
-    (dist_info / "METADATA").write_text(
-        "Metadata-Version: 2.1\nName: o2k-test-plugins\nVersion: 1.0\n"
-    )
-    lines = ["[oauth2kit.plugins]"]
-    for name, source in plugins.items():
-        module = "o2k_test_" + name.replace(".", "_")
-        (directory / f"{module}.py").write_text(source)
-        lines.append(f"{name} = {module}")
-    (dist_info / "entry_points.txt").write_text("\n".join(lines) + "\n")
 
 
 def run_child(directory: Path, code: str) -> subprocess.CompletedProcess[str]:

@@ -1,0 +1,27 @@
+"""Helpers for tests that need plugins installed as a real distribution would be."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from pathlib import Path
+
+
+def write_distribution(directory: Path, plugins: dict[str, str]) -> None:
+    """Install (on `directory`) a distribution of plugins: entry-point name -> module source.
+
+    Put `directory` on a child interpreter's PYTHONPATH: importlib.metadata then finds the
+    distribution, and its plugins, as if pip had installed them.
+    """
+    dist_info = directory / "o2k_test_plugins-1.0.dist-info"
+    dist_info.mkdir()
+    (dist_info / "METADATA").write_text(
+        "Metadata-Version: 2.1\nName: o2k-test-plugins\nVersion: 1.0\n"
+    )
+    lines = ["[oauth2kit.plugins]"]
+    for name, source in plugins.items():
+        module = "o2k_test_" + name.replace(".", "_")
+        (directory / f"{module}.py").write_text(source)
+        lines.append(f"{name} = {module}")
+    (dist_info / "entry_points.txt").write_text("\n".join(lines) + "\n")
