@@ -15,7 +15,7 @@ from typing import Any, TypeGuard
 import attrs
 from requests.structures import CaseInsensitiveDict
 
-from oauth2kit._exceptions import InvalidParam, InvalidScopeParam
+from oauth2kit._exceptions import InvalidParam, InvalidScopeParam, redact_uri
 
 __all__ = [
     "DEFAULT_TIMEOUT", "MAX_RESPONSE_BYTES", "Form", "Headers", "Setting", "Transport",
@@ -237,7 +237,7 @@ def _mapping(value: Any) -> Any:
     return dict(value) if isinstance(value, Mapping) else value
 
 
-@attrs.frozen(eq=False)  # hashed by identity: the pipeline caches what it derives from one
+@attrs.frozen(eq=False, repr=False)  # by identity: the pipeline caches what it derives
 class Transport:
     """How requests are sent: what `requests` receives besides the method, URL, form and headers.
 
@@ -322,6 +322,16 @@ class Transport:
         if not isinstance(headers, Mapping) or not isinstance(params, Mapping):
             raise InvalidParam("requests_kwargs: headers and params must be mappings")
         return (attrs.evolve(self, **options) if options else self), headers, params
+
+    def __repr__(self) -> str:
+        """The settings, with proxy credentials and cookie values kept out."""
+        proxies = {key: value and redact_uri(value) for key, value in self.proxies.items()}
+        cookies = None if self.cookies is None else f"<{len(self.cookies)} cookies>"
+        return (
+            f"Transport(timeout={self.timeout!r}, verify={self.verify!r}, cert={self.cert!r},"
+            f" proxies={proxies!r}, cookies={cookies},"
+            f" max_response_bytes={self.max_response_bytes})"
+        )
 
     def as_kwargs(self) -> dict[str, Any]:
         """The keyword arguments for `requests.Session.request` (a new dict each time)."""

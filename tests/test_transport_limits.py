@@ -17,6 +17,7 @@ import time
 import traceback
 from collections.abc import Callable, Iterator
 
+import attrs
 import pytest
 
 from oauth2kit import InvalidParam, OAuth2Client, ResponseTooLarge, TransportError
@@ -160,3 +161,16 @@ def test_the_cap_must_be_a_positive_int() -> None:
     for bad in (0, -1, 1.5, True, "1"):
         with pytest.raises(InvalidParam, match="max_response_bytes"):
             _client("https://as.example/token", max_response_bytes=bad)
+
+
+def test_the_transport_repr_keeps_proxy_credentials_and_cookies_out() -> None:
+    client = OAuth2Client("https://as.example/token", client_id="c", client_secret="s")
+    transport = attrs.evolve(
+        client.transport,
+        proxies={"https": "http://user:proxy-password@proxy.example:3128"},
+        cookies={"session": "cookie-value"},
+    )
+    shown = repr(transport)
+    assert "proxy-password" not in shown
+    assert "cookie-value" not in shown
+    assert "proxy.example:3128" in shown  # what is not secret still shows
