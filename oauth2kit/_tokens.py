@@ -122,8 +122,9 @@ class BearerToken(TokenResponse, requests.auth.AuthBase):
         if expires_at is None:
             seconds = parse_expires_in(expires_in)
             if seconds is not None:
-                # Whole seconds, like upstream: expiry is a hint with one-second precision.
-                expires_at = _EPOCH + timedelta(seconds=int(time.time()) + seconds)
+                # From now to the microsecond: cut to whole seconds (as upstream does), a
+                # 1-second token could expire a millisecond after it arrived.
+                expires_at = _EPOCH + timedelta(seconds=time.time() + seconds)
         elif isinstance(expires_at, datetime) and expires_at.tzinfo is None:
             expires_at = expires_at.replace(tzinfo=UTC)
         # Some servers send "" (or []) for "none": an empty token or scope is none at all.

@@ -17,13 +17,19 @@ def prepared() -> requests.PreparedRequest:
     return requests.Request("GET", "https://rs.example/api").prepare()
 
 
-def test_expires_in_becomes_expires_at_in_whole_seconds() -> None:
-    before = datetime.now(tz=UTC).replace(microsecond=0)
-    token = BearerToken("at", expires_in=3600)
+def test_expires_in_counts_from_now_to_the_microsecond() -> None:
+    # Upstream cuts expires_at to whole seconds, so that a 1-second token could expire a
+    # millisecond after it arrived. That quirk is fixed on purpose: the fraction is kept.
+    before = time.time()
+    token = BearerToken("at", expires_in=1)
+    after = time.time()
     assert token.expires_at is not None
-    assert token.expires_at.microsecond == 0
-    assert before + timedelta(seconds=3600) <= token.expires_at <= before + timedelta(seconds=3601)
-    assert 3598 <= (token.expires_in or 0) <= 3601
+    expires = token.expires_at.timestamp()
+    assert before + 1 - 1e-6 <= expires <= after + 1 + 1e-6  # to the microsecond of datetime
+    assert False is token.is_expired()
+    # expires_in stays whole seconds, rounded up: the time left is just under the lifetime.
+    assert 1 == token.expires_in
+    assert 3600 == BearerToken("at", expires_in=3600).expires_in
 
 
 @pytest.mark.parametrize(

@@ -7,20 +7,35 @@ from __future__ import annotations
 
 import copy
 import math
+import os
 import threading
 import time
+import weakref
 from typing import TYPE_CHECKING, Any, TypeAlias
 
 import requests.auth
 
-from oauth2kit import BearerToken, InvalidParam, OAuth2KitError, hookimpl
+from oauth2kit import BearerToken, InvalidParam, OAuth2Client, OAuth2KitError, hookimpl
 
 if TYPE_CHECKING:
-    from oauth2kit import OAuth2Client, Registry
+    from oauth2kit import Registry
 
 
 class NonRenewableTokenError(OAuth2KitError):
     """An auth handler has no valid token and no way to obtain one."""
+
+
+# A token for a request, and the header to set instead of calling the token: given for a
+# token that only sets a header and needs no expiry check of its own, because it was valid
+# when the handler checked it, or because it has just come from the server.
+_Sendable: TypeAlias = tuple["BearerToken | None", tuple[str, str] | None]
+
+
+def _header_of(token: BearerToken | None) -> tuple[str, str] | None:
+    """The header that `token` sets, if that is all it does (not one that signs, like DPoP)."""
+    if token is None or type(token).__call__ is not BearerToken.__call__:
+        return None
+    return (token.AUTHORIZATION_HEADER, token.authorization_header())
 
 
 class _Renewal:
@@ -30,19 +45,20 @@ class _Renewal:
     """
 
     def __init__(self) -> None:
+        self.leader = threading.get_ident()  # the thread that renews, to tell re-entry
         self._done = threading.Event()
-        self._token: BearerToken | None = None
+        self._sendable: _Sendable = (None, None)
         self._error: BaseException | None = None
 
-    def finish(self, token: BearerToken | None, error: BaseException | None = None) -> None:
-        self._token, self._error = token, error
+    def finish(self, sendable: _Sendable, error: BaseException | None = None) -> None:
+        self._sendable, self._error = sendable, error
         self._done.set()
 
-    def outcome(self) -> BearerToken | None:
+    def outcome(self) -> _Sendable:
         self._done.wait()
         error = self._error
         if error is None:
-            return self._token
+            return self._sendable
         if not isinstance(error, Exception):  # KeyboardInterrupt, SystemExit: not ours to raise
             msg = f"the token renewal was interrupted in another thread ({type(error).__name__})"
             raise NonRenewableTokenError(msg) from error
@@ -61,6 +77,15 @@ def _checked_leeway(leeway: object) -> float:
     if isinstance(leeway, int | float) and not isinstance(leeway, bool) and 0 <= leeway < math.inf:
         return leeway
     msg = f"leeway must be a number of seconds >= 0, got {leeway!r}"
+    raise InvalidParam(msg)
+
+
+def _checked_client(handler: object, client: object) -> OAuth2Client:
+    if isinstance(client, OAuth2Client):
+        return client
+    # The type only: a value passed by mistake may be a secret (a client secret, a token).
+    name = type(handler).__name__
+    msg = f"{name} needs an OAuth2Client as its client, got {type(client).__name__}"
     raise InvalidParam(msg)
 
 
@@ -83,6 +108,21 @@ def _checked_token(token: object) -> BearerToken | None:
 _State: TypeAlias = tuple[float, tuple[str, str] | None, "BearerToken | None", float | None, bool]
 _NO_TOKEN: _State = (-math.inf, None, None, None, False)
 
+# The live handlers, for the fork hook: weakly, so that none is kept alive for it. One hook
+# for them all, because os.register_at_fork cannot take a hook back: one per handler would
+# pile up with every handler a program ever made.
+_HANDLERS: weakref.WeakValueDictionary[int, OAuth2AccessTokenAuth] = weakref.WeakValueDictionary()
+
+
+def _reset_after_fork() -> None:
+    """In a forked child, drop the renewal state that threads of the parent left behind."""
+    for handler in list(_HANDLERS.values()):
+        handler._reset_renewal()  # noqa: SLF001 - this module's own class
+
+
+if hasattr(os, "register_at_fork"):  # not on Windows, which has no fork
+    os.register_at_fork(after_in_child=_reset_after_fork)
+
 
 class OAuth2AccessTokenAuth(requests.auth.AuthBase):
     """A requests auth handler that sends an access token and renews it when needed.
@@ -95,11 +135,21 @@ class OAuth2AccessTokenAuth(requests.auth.AuthBase):
     tokens that rotate. The token, the leeway and `forget_token` may be changed from any
     thread at any time.
 
+    A token that a renewal brings is sent with the requests that waited for it even if it
+    has expired by then (a server's lifetimes can be shorter than the trip): it is the
+    newest there is, and the next request renews it. `ExpiredAccessToken` is raised only
+    for a token that the handler cannot renew. A process forked while a renewal is in
+    flight starts without it. A renewal that sends a request with this same handler (from
+    a hook, say) gets `NonRenewableTokenError` there, not a wait for itself.
+
     Args:
         client: the client that renews the token.
         token: the current token, as a `BearerToken` or an access token string.
         leeway: seconds before expiry at which the token is renewed.
         **token_kwargs: extra parameters for every renewal request.
+
+    Raises:
+        InvalidParam: `client` is not an `OAuth2Client`, or another argument is unusable.
     """
 
     def __init__(
@@ -113,13 +163,19 @@ class OAuth2AccessTokenAuth(requests.auth.AuthBase):
         if "refresh_token" in token_kwargs:
             msg = "token_kwargs cannot hold refresh_token: refreshes use the current token's"
             raise InvalidParam(msg)
-        self.client = client
+        self.client = _checked_client(self, client)
         self._leeway = _checked_leeway(leeway)
         self.token_kwargs = token_kwargs
         self._lock = threading.Lock()
         self._renewal: _Renewal | None = None
         self._state = _NO_TOKEN
         self.token = token
+        _HANDLERS[id(self)] = self
+
+    def _reset_renewal(self) -> None:
+        """Forget a renewal in flight and its lock, both of threads that a fork left behind."""
+        self._lock = threading.Lock()
+        self._renewal = None
 
     @property
     def leeway(self) -> float:
@@ -138,23 +194,21 @@ class OAuth2AccessTokenAuth(requests.auth.AuthBase):
     def _state_for(self, token: BearerToken | None, lifetime: float | None = None) -> _State:
         """The state that sends `token`, renewed `leeway` before it expires.
 
-        For a token that this handler obtained itself, `lifetime` is known, and the leeway
-        is capped at half of it: a token that lives less than twice the leeway would
-        otherwise be due as soon as it arrives, and every request would fetch a new one.
+        For a token that this handler obtained itself, `lifetime` is known (the seconds it
+        had left when it arrived), and the leeway is capped at half of it: a token that
+        lives less than twice the leeway would otherwise be due as soon as it arrives, and
+        every request would fetch a new one. The deadline is never past the expiry, so that
+        what the fast path sends has not expired.
         """
         if token is None:
             return _NO_TOKEN
         # A token that only sets its header (not one that signs each request, like DPoP)
         # gets that header set directly on the fast path.
-        header = (
-            (token.AUTHORIZATION_HEADER, token.authorization_header())
-            if type(token).__call__ is BearerToken.__call__
-            else None
-        )
+        header = _header_of(token)
         expires_at = token.expires_at
         if expires_at is None:
             return (math.inf, header, token, lifetime, False)
-        margin = self._leeway if lifetime is None else min(self._leeway, lifetime / 2)
+        margin = self._leeway if lifetime is None else min(self._leeway, max(lifetime, 0) / 2)
         return (expires_at.timestamp() - margin, header, token, lifetime, False)
 
     @property
@@ -180,42 +234,59 @@ class OAuth2AccessTokenAuth(requests.auth.AuthBase):
                 return state[2](request)  # type: ignore[misc] # a token with a deadline
             request.headers[header[0]] = header[1]
             return request
-        token = self._renewed_token()
+        token, header = self._renewed_token()
+        if header is not None:  # checked or fresh: no second check, which could find it expired
+            request.headers[header[0]] = header[1]
+            return request
         if token is None:
             msg = f"{type(self).__name__} has no token and cannot obtain one"
             raise NonRenewableTokenError(msg)
         return token(request)
 
-    def _renewed_token(self) -> BearerToken | None:
+    def _renewed_token(self) -> _Sendable:
         """Renew the token unless another thread is doing it; then share its outcome."""
         with self._lock:
-            renew_at, _, before, _, _ = self._state
-            if time.time() < renew_at:
-                return before
+            renew_at, header, before, _, _ = self._state
+            if time.time() < renew_at:  # renewed by another thread meanwhile
+                return before, header
             renewal = self._renewal
             leader = renewal is None
             if renewal is None:
                 renewal = self._renewal = _Renewal()
+            elif renewal.leader == threading.get_ident():
+                msg = (
+                    f"{type(self).__name__} was called by the thread that is renewing its token"
+                    " (a hook or the client sent a request with this handler during the"
+                    " renewal): it would wait for itself forever"
+                )
+                raise NonRenewableTokenError(msg)
         if not leader:
             return renewal.outcome()
-        asked_at = time.time()
         try:
             self.renew_token()
             with self._lock:
                 fresh = self._state[2]
-                if fresh is not None and fresh is not before and fresh.expires_at:
-                    # Obtained just now: its whole life is known, for the leeway cap.
-                    lifetime = fresh.expires_at.timestamp() - asked_at
-                    self._state = self._state_for(fresh, lifetime)
+                if fresh is None or fresh is before:
+                    # Not renewed: the token checks itself (ExpiredAccessToken once expired).
+                    sendable: _Sendable = (fresh, None)
+                else:
+                    if fresh.expires_at is not None:
+                        # Obtained just now: its whole life is known, for the leeway cap.
+                        lifetime = fresh.expires_at.timestamp() - time.time()
+                        self._state = self._state_for(fresh, lifetime)
+                    # The server's newest token is the best there is, even if it is already
+                    # expired or due: it is sent without a check of its own.
+                    sendable = (fresh, _header_of(fresh))
         except BaseException as exc:
-            renewal.finish(None, exc)
+            renewal.finish((None, None), exc)
             raise
         else:
-            renewal.finish(fresh)
+            renewal.finish(sendable)
         finally:
             with self._lock:
-                self._renewal = None
-        return fresh
+                if self._renewal is renewal:
+                    self._renewal = None
+        return sendable
 
     def renew_token(self) -> None:
         """Obtain a new token and store it in `token`; here, with the token's refresh token.

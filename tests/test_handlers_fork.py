@@ -1,0 +1,147 @@
+"""A process forked while a handler renews its token, or holds its lock, must not hang.
+
+The child inherits the parent's memory, but not the thread that was renewing: it must
+renew for itself instead of waiting for a renewal that nobody in it will ever finish.
+"""
+
+from __future__ import annotations
+
+import gc
+import os
+import signal
+import threading
+import time
+import warnings
+import weakref
+from typing import Any
+
+import pytest
+import requests
+
+from oauth2kit import BearerToken, OAuth2Client, OAuth2ClientCredentialsAuth
+
+pytestmark = pytest.mark.skipif(not hasattr(os, "fork"), reason="the platform has no fork")
+
+CHILD_TIMEOUT = 10.0
+
+
+def prepared() -> requests.PreparedRequest:
+    return requests.Request("GET", "https://rs.example/").prepare()
+
+
+class StallingClient(OAuth2Client):
+    """Answers client credentials with ``at-<pid>-<n>``; in its own process, the first
+    answer waits until `release` is set (a renewal in flight for as long as needed)."""
+
+    release: threading.Event
+    stalled: threading.Event
+    calls: list[int]
+    owner: int
+
+    def __init__(self) -> None:
+        super().__init__("https://as.example/token", auth="fake-client", testing=True)
+        fake: Any = object.__setattr__  # the client is frozen; these are the fake's own
+        fake(self, "release", threading.Event())
+        fake(self, "stalled", threading.Event())
+        fake(self, "calls", [])
+        fake(self, "owner", os.getpid())
+
+    def client_credentials(self, *_: Any, **__: Any) -> BearerToken:
+        self.calls.append(os.getpid())
+        if os.getpid() == self.owner and not self.stalled.is_set():
+            self.stalled.set()
+            self.release.wait(timeout=30)
+        return BearerToken(f"at-{os.getpid()}-{len(self.calls)}", expires_in=3600)
+
+
+def request_in_a_child(auth: OAuth2ClientCredentialsAuth) -> tuple[int, int | None, str]:
+    """Fork; in the child, send a request with `auth` and report its header or error.
+
+    Returns:
+        The child's pid, its exit code (None if it hung and was killed), and its report.
+    """
+    read_end, write_end = os.pipe()
+    with warnings.catch_warnings():
+        # Python 3.12+ warns that forking a process with threads may deadlock the child:
+        # that is what this test is about.
+        warnings.simplefilter("ignore", DeprecationWarning)
+        pid = os.fork()
+    if pid == 0:  # the child: report, then leave at once, without pytest's teardown
+        status, report = 1, "nothing"
+        try:
+            os.close(read_end)
+            signal.alarm(int(CHILD_TIMEOUT) * 2)  # should the parent be gone
+            report = auth(prepared()).headers["Authorization"]
+            status = 0
+        except BaseException as exc:  # noqa: BLE001 - reported to the parent
+            report = f"{type(exc).__name__}: {exc}"
+        finally:
+            os.write(write_end, report.encode())
+            os._exit(status)
+    os.close(write_end)
+    with os.fdopen(read_end, "rb") as pipe:
+        code = wait_for_child(pid, CHILD_TIMEOUT)
+        return pid, code, pipe.read().decode(errors="replace")
+
+
+def wait_for_child(pid: int, timeout: float) -> int | None:
+    """The exit code of child `pid`, or None if it had not exited after `timeout` (killed)."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        done, status = os.waitpid(pid, os.WNOHANG)
+        if done:
+            return os.waitstatus_to_exitcode(status)
+        time.sleep(0.02)
+    os.kill(pid, signal.SIGKILL)
+    os.waitpid(pid, 0)
+    return None
+
+
+def test_a_child_forked_during_a_renewal_renews_for_itself() -> None:
+    client = StallingClient()
+    auth = OAuth2ClientCredentialsAuth(client)
+    leader = threading.Thread(target=auth, args=(prepared(),), daemon=True)
+    leader.start()
+    assert client.stalled.wait(timeout=10)  # the parent's renewal is in flight
+    try:
+        child, code, report = request_in_a_child(auth)
+    finally:
+        client.release.set()
+        leader.join(timeout=10)
+    # Its own token: the parent's first call, then the child's (the list was copied).
+    assert (0, f"Bearer at-{child}-2") == (code, report)
+    # The parent's renewal went on undisturbed by the fork.
+    assert not leader.is_alive()
+    assert f"Bearer at-{os.getpid()}-1" == auth(prepared()).headers["Authorization"]
+
+
+def test_a_child_forked_while_a_thread_holds_the_handler_lock_does_not_wait_for_it() -> None:
+    # The lock is held only for a moment at a time; a thread holds it here for as long as
+    # the fork takes, to make the moment certain (white box: the lock is private).
+    client = StallingClient()
+    client.stalled.set()  # no stalling: the renewal itself is not what this test is about
+    auth = OAuth2ClientCredentialsAuth(client)
+    held, done = threading.Event(), threading.Event()
+
+    def hold() -> None:
+        with auth._lock:  # see above
+            held.set()
+            done.wait(timeout=30)
+
+    holder = threading.Thread(target=hold, daemon=True)
+    holder.start()
+    assert held.wait(timeout=10)
+    try:
+        child, code, report = request_in_a_child(auth)
+    finally:
+        done.set()
+        holder.join(timeout=10)
+    assert (0, f"Bearer at-{child}-1") == (code, report)
+
+
+def test_handlers_are_not_kept_alive_for_the_fork_hook() -> None:
+    auth = OAuth2ClientCredentialsAuth(StallingClient())
+    ref = weakref.ref(auth)
+    del auth
+    gc.collect()
+    assert None is ref()
