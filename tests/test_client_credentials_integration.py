@@ -198,7 +198,7 @@ def test_auth_handler_renews_after_expiry(auth_server: AuthServer) -> None:
 
 
 def test_a_leeway_longer_than_the_token_life_renews_halfway(auth_server: AuthServer) -> None:
-    # cc-short's tokens live 2 s (1 to 2 s once expires_at is cut to whole seconds), so the
+    # cc-short's tokens live 2 s (to the microsecond), so the
     # 10 s leeway means "halfway": not at every request, but after at most one second.
     client = client_for(auth_server, "cc-short", token_endpoint_auth_method="client_secret_basic")
     auth = OAuth2ClientCredentialsAuth(client, leeway=10, scope="api:read")

@@ -15,7 +15,14 @@ from typing import TYPE_CHECKING, Any, TypeAlias
 
 import requests.auth
 
-from oauth2kit import BearerToken, InvalidParam, OAuth2Client, OAuth2KitError, hookimpl
+from oauth2kit import (
+    MAX_ATTEMPTS,
+    BearerToken,
+    InvalidParam,
+    OAuth2Client,
+    OAuth2KitError,
+    hookimpl,
+)
 
 if TYPE_CHECKING:
     from oauth2kit import Registry
@@ -38,6 +45,22 @@ def _header_of(token: BearerToken | None) -> tuple[str, str] | None:
     return (token.AUTHORIZATION_HEADER, token.authorization_header())
 
 
+def _wait_limit(client: OAuth2Client) -> float | None:
+    """How long a thread waits for another's renewal: that call's own deadline, and a margin.
+
+    Each of its attempts ends within the client's timeout (a ``(connect, read)`` pair counts
+    as their sum); None, no timeout, waits as long as the renewal takes.
+    """
+    timeout = client.transport.timeout
+    if timeout is None:
+        return None
+    seconds = sum(part or 0 for part in timeout) if isinstance(timeout, tuple) else timeout
+    return MAX_ATTEMPTS * seconds + _MARGIN
+
+
+_MARGIN = 2.0  # seconds: for the renewal's own work around its request
+
+
 class _Renewal:
     """One renewal in flight: the thread that runs it publishes the outcome to the waiters.
 
@@ -54,8 +77,11 @@ class _Renewal:
         self._sendable, self._error = sendable, error
         self._done.set()
 
-    def outcome(self) -> _Sendable:
-        self._done.wait()
+    def outcome(self, limit: float | None) -> _Sendable:
+        """The leader's result, or its exception; waits at most `limit` seconds for it."""
+        if not self._done.wait(limit):
+            msg = f"the token renewal under way in another thread took over {limit:g} s"
+            raise NonRenewableTokenError(msg)
         error = self._error
         if error is None:
             return self._sendable
@@ -261,7 +287,7 @@ class OAuth2AccessTokenAuth(requests.auth.AuthBase):
                 )
                 raise NonRenewableTokenError(msg)
         if not leader:
-            return renewal.outcome()
+            return renewal.outcome(_wait_limit(self.client))
         try:
             self.renew_token()
             with self._lock:
