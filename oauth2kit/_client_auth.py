@@ -79,11 +79,11 @@ class BaseClientAuthenticationMethod(requests.auth.AuthBase):
         pairs = parse_qsl(
             body.decode() if isinstance(body, bytes) else body, keep_blank_values=True
         )
-        form, headers = Form(), Headers(request.headers)
+        fields: dict[str, list[str]] = {}
         for name, value in pairs:
-            form[name] = [*form[name], value] if isinstance(form.get(name), list) else (
-                [form[name], value] if name in form else value
-            )  # fmt: skip
+            fields.setdefault(name, []).append(value)  # a repeated field stays a list
+        form = Form({name: vs[0] if len(vs) == 1 else vs for name, vs in fields.items()})
+        headers = Headers(request.headers)
         self.authenticate(request.url or "", form, headers)
         request.prepare_body(dict(form), files=None)
         request.headers.update(headers)

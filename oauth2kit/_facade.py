@@ -30,9 +30,6 @@ def given(**params: Any) -> dict[str, Any]:
     return {name: value for name, value in params.items() if value is not None}
 
 
-_given = given
-
-
 class SeedAPI:
     """The seed API's methods, mixed into `OAuth2Client`."""
 
@@ -59,11 +56,11 @@ class SeedAPI:
 
     def client_credentials(self, scope: str | Iterable[str] | None = None, *, dpop: bool | None = None, dpop_key: Any = None, requests_kwargs: dict[str, Any] | None = None, **token_kwargs: Any) -> BearerToken:
         """Obtain a token with the client credentials grant (RFC 6749 section 4.4)."""
-        return self.grant("client_credentials", requests_kwargs=requests_kwargs, options=_given(dpop=dpop, dpop_key=dpop_key), **_given(scope=scope), **token_kwargs)
+        return self.grant("client_credentials", requests_kwargs=requests_kwargs, options=given(dpop=dpop, dpop_key=dpop_key), **given(scope=scope), **token_kwargs)
 
     def authorization_code(self, code: Any, *, validate: bool | None = None, dpop: bool | None = None, dpop_key: Any = None, requests_kwargs: dict[str, Any] | None = None, **token_kwargs: Any) -> BearerToken:
         """Exchange an authorization code (a str or an AuthorizationResponse) for a token."""
-        return self.grant("authorization_code", requests_kwargs=requests_kwargs, options=_given(dpop=dpop, dpop_key=dpop_key), **_given(code=code, validate=validate), **token_kwargs)
+        return self.grant("authorization_code", requests_kwargs=requests_kwargs, options=given(dpop=dpop, dpop_key=dpop_key), **given(code=code, validate=validate), **token_kwargs)
 
     def token_request(self, data: dict[str, Any], *, grant: str | None = None, dpop: bool | None = None, dpop_key: Any = None, **requests_kwargs: Any) -> BearerToken:
         """Send `data` (``grant_type`` included) to the token endpoint; return the token."""
@@ -71,27 +68,27 @@ class SeedAPI:
 
     def refresh_token(self, refresh_token: str | BearerToken, requests_kwargs: dict[str, Any] | None = None, **token_kwargs: Any) -> BearerToken:
         """Obtain a fresh token with a refresh token (a str, or a token that carries one)."""
-        return self.grant("refresh_token", requests_kwargs=requests_kwargs, **_given(refresh_token=refresh_token), **token_kwargs)
+        return self.grant("refresh_token", requests_kwargs=requests_kwargs, **given(refresh_token=refresh_token), **token_kwargs)
 
     def device_code(self, device_code: Any, *, dpop: bool | None = None, dpop_key: Any = None, requests_kwargs: dict[str, Any] | None = None, **token_kwargs: Any) -> BearerToken:
         """Poll the token endpoint with a device code (RFC 8628)."""
-        return self.grant("device_code", requests_kwargs=requests_kwargs, options=_given(dpop=dpop, dpop_key=dpop_key), **_given(device_code=device_code), **token_kwargs)
+        return self.grant("device_code", requests_kwargs=requests_kwargs, options=given(dpop=dpop, dpop_key=dpop_key), **given(device_code=device_code), **token_kwargs)
 
     def ciba(self, auth_req_id: Any, requests_kwargs: dict[str, Any] | None = None, **token_kwargs: Any) -> BearerToken:
         """Poll the token endpoint with a CIBA ``auth_req_id``."""
-        return self.grant("ciba", requests_kwargs=requests_kwargs, **_given(auth_req_id=auth_req_id), **token_kwargs)
+        return self.grant("ciba", requests_kwargs=requests_kwargs, **given(auth_req_id=auth_req_id), **token_kwargs)
 
     def token_exchange(self, *, subject_token: Any, subject_token_type: str | None = None, actor_token: Any = None, actor_token_type: str | None = None, requested_token_type: str | None = None, dpop: bool | None = None, dpop_key: Any = None, requests_kwargs: dict[str, Any] | None = None, **token_kwargs: Any) -> BearerToken:
         """Exchange a token for another one (RFC 8693)."""
-        return self.grant("token_exchange", requests_kwargs=requests_kwargs, options=_given(dpop=dpop, dpop_key=dpop_key), **_given(subject_token=subject_token, subject_token_type=subject_token_type, actor_token=actor_token, actor_token_type=actor_token_type, requested_token_type=requested_token_type), **token_kwargs)
+        return self.grant("token_exchange", requests_kwargs=requests_kwargs, options=given(dpop=dpop, dpop_key=dpop_key), **given(subject_token=subject_token, subject_token_type=subject_token_type, actor_token=actor_token, actor_token_type=actor_token_type, requested_token_type=requested_token_type), **token_kwargs)
 
     def jwt_bearer(self, assertion: Any, *, dpop: bool | None = None, dpop_key: Any = None, requests_kwargs: dict[str, Any] | None = None, **token_kwargs: Any) -> BearerToken:
         """Obtain a token with a JWT assertion (RFC 7523 section 2.1)."""
-        return self.grant("jwt_bearer", requests_kwargs=requests_kwargs, options=_given(dpop=dpop, dpop_key=dpop_key), **_given(assertion=assertion), **token_kwargs)
+        return self.grant("jwt_bearer", requests_kwargs=requests_kwargs, options=given(dpop=dpop, dpop_key=dpop_key), **given(assertion=assertion), **token_kwargs)
 
     def resource_owner_password(self, username: str, password: str, *, dpop: bool | None = None, dpop_key: Any = None, requests_kwargs: dict[str, Any] | None = None, **token_kwargs: Any) -> BearerToken:
         """Obtain a token with a user's name and password (RFC 6749 section 4.3)."""
-        return self.grant("password", requests_kwargs=requests_kwargs, options=_given(dpop=dpop, dpop_key=dpop_key), **_given(username=username, password=password), **token_kwargs)
+        return self.grant("password", requests_kwargs=requests_kwargs, options=given(dpop=dpop, dpop_key=dpop_key), **given(username=username, password=password), **token_kwargs)
 
     def authorization_request(self, **kwargs: Any) -> Any:
         """Build an authorization request (state, nonce, PKCE) for the authorization endpoint."""
@@ -99,31 +96,31 @@ class SeedAPI:
 
     def pushed_authorization_request(self, authorization_request: Any, requests_kwargs: dict[str, Any] | None = None) -> Any:
         """Push an authorization request (RFC 9126); returns a request_uri request."""
-        return self.run("pushed_authorization_request", **_given(authorization_request=authorization_request, requests_kwargs=requests_kwargs))
+        return self.run("pushed_authorization_request", **given(authorization_request=authorization_request, requests_kwargs=requests_kwargs))
 
     def authorize_device(self, requests_kwargs: dict[str, Any] | None = None, **data: Any) -> Any:
         """Start the device authorization flow (RFC 8628)."""
-        return self.run("authorize_device", **_given(requests_kwargs=requests_kwargs), **data)
+        return self.run("authorize_device", **given(requests_kwargs=requests_kwargs), **data)
 
     def backchannel_authentication_request(self, scope: Any = None, **kwargs: Any) -> Any:
         """Start a CIBA authentication request (poll mode)."""
-        return self.run("backchannel_authentication_request", **_given(scope=scope), **kwargs)
+        return self.run("backchannel_authentication_request", **given(scope=scope), **kwargs)
 
     def introspect_token(self, token: Any, token_type_hint: str | None = None, requests_kwargs: dict[str, Any] | None = None, **introspect_kwargs: Any) -> Any:
         """Introspect a token (RFC 7662)."""
-        return self.run("introspect_token", **_given(token=token, token_type_hint=token_type_hint, requests_kwargs=requests_kwargs), **introspect_kwargs)
+        return self.run("introspect_token", **given(token=token, token_type_hint=token_type_hint, requests_kwargs=requests_kwargs), **introspect_kwargs)
 
     def revoke_token(self, token: Any, token_type_hint: str | None = None, requests_kwargs: dict[str, Any] | None = None, **revoke_kwargs: Any) -> bool:
         """Revoke a token (RFC 7009)."""
-        return bool(self.run("revoke_token", **_given(token=token, token_type_hint=token_type_hint, requests_kwargs=requests_kwargs), **revoke_kwargs))
+        return bool(self.run("revoke_token", **given(token=token, token_type_hint=token_type_hint, requests_kwargs=requests_kwargs), **revoke_kwargs))
 
     def revoke_access_token(self, access_token: Any, requests_kwargs: dict[str, Any] | None = None, **revoke_kwargs: Any) -> bool:
         """Revoke an access token (RFC 7009)."""
-        return bool(self.run("revoke_access_token", **_given(access_token=access_token, requests_kwargs=requests_kwargs), **revoke_kwargs))
+        return bool(self.run("revoke_access_token", **given(access_token=access_token, requests_kwargs=requests_kwargs), **revoke_kwargs))
 
     def revoke_refresh_token(self, refresh_token: Any, requests_kwargs: dict[str, Any] | None = None, **revoke_kwargs: Any) -> bool:
         """Revoke a refresh token (RFC 7009)."""
-        return bool(self.run("revoke_refresh_token", **_given(refresh_token=refresh_token, requests_kwargs=requests_kwargs), **revoke_kwargs))
+        return bool(self.run("revoke_refresh_token", **given(refresh_token=refresh_token, requests_kwargs=requests_kwargs), **revoke_kwargs))
 
     def userinfo(self, access_token: Any) -> Any:
         """Call the userinfo endpoint with an access token."""
@@ -131,7 +128,7 @@ class SeedAPI:
 
     def update_authorization_server_public_keys(self, requests_kwargs: dict[str, Any] | None = None) -> Any:
         """Fetch the authorization server's public keys from its ``jwks_uri``."""
-        return self.run("update_authorization_server_public_keys", **_given(requests_kwargs=requests_kwargs))
+        return self.run("update_authorization_server_public_keys", **given(requests_kwargs=requests_kwargs))
 
     @property
     def client_jwks(self) -> Any:
@@ -141,16 +138,16 @@ class SeedAPI:
     @classmethod
     def get_token_type(cls, token_type: str | None = None, token: Any = None) -> str:
         """Expand a token type short name (``access_token``, ``jwt``, ...) to its URN."""
-        return str(cls._run_on_class("get_token_type", **_given(token_type=token_type, token=token)))
+        return str(cls._run_on_class("get_token_type", **given(token_type=token_type, token=token)))
 
     @classmethod
     def from_discovery_endpoint(cls, url: str | None = None, issuer: str | None = None, **kwargs: Any) -> Self:
         """Build a client from a discovery document fetched from `url` (or the `issuer`'s)."""
-        return cls._run_on_class("from_discovery_endpoint", **_given(url=url, issuer=issuer), **kwargs)  # type: ignore[no-any-return]
+        return cls._run_on_class("from_discovery_endpoint", **given(url=url, issuer=issuer), **kwargs)  # type: ignore[no-any-return]
 
     @classmethod
     def from_discovery_document(cls, discovery: dict[str, Any], issuer: str | None = None, **kwargs: Any) -> Self:
         """Build a client from a discovery document."""
-        return cls._run_on_class("from_discovery_document", discovery=discovery, **_given(issuer=issuer), **kwargs)  # type: ignore[no-any-return]
+        return cls._run_on_class("from_discovery_document", discovery=discovery, **given(issuer=issuer), **kwargs)  # type: ignore[no-any-return]
 
     # fmt: on

@@ -12,6 +12,7 @@ import socket
 import traceback
 from collections.abc import Callable
 from typing import Any
+from urllib.parse import parse_qs
 
 import attrs
 import pytest
@@ -1298,6 +1299,14 @@ def test_form_content_type_with_a_charset_is_a_form() -> None:
         headers={"Content-Type": "application/x-www-form-urlencoded; charset=UTF-8"},
     ).prepare()
     assert "client_secret=s" in str(ClientSecretPost("c", "s")(request).body)
+
+
+def test_outside_a_client_a_method_keeps_repeated_form_fields() -> None:
+    data = [("resource", "https://a.example"), ("resource", "https://b.example"), ("x", "1")]
+    request = requests.Request("POST", TOKEN_ENDPOINT, data=data).prepare()
+    body = parse_qs(str(ClientSecretPost("c", "s")(request).body))
+    expected = {"resource": ["https://a.example", "https://b.example"], "x": ["1"]}
+    assert {**expected, "client_id": ["c"], "client_secret": ["s"]} == body
 
 
 class Meddler:
