@@ -21,20 +21,7 @@ from oauth2kit._uri import *  # noqa: F403 - the URI policy's helpers, whole
 
 if TYPE_CHECKING:
     # Static view of the names resolved on first access, for type checkers and IDEs.
-    from o2k_builtins.client_auth.client_secret_basic import ClientSecretBasic as ClientSecretBasic
-    from o2k_builtins.client_auth.client_secret_post import ClientSecretPost as ClientSecretPost
-    from o2k_builtins.client_auth.public_app import PublicApp as PublicApp
-    from o2k_builtins.grants.refresh_token import MissingRefreshToken as MissingRefreshToken
-    from o2k_builtins.handlers.access_token import (
-        NonRenewableTokenError as NonRenewableTokenError,
-    )
-    from o2k_builtins.handlers.access_token import OAuth2AccessTokenAuth as OAuth2AccessTokenAuth
-    from o2k_builtins.handlers.client_credentials import (
-        OAuth2ClientCredentialsAuth as OAuth2ClientCredentialsAuth,
-    )
-    from o2k_builtins.oauth2.responses import AccessDenied as AccessDenied
-    from o2k_builtins.oauth2.responses import InvalidTarget as InvalidTarget
-    from o2k_builtins.oauth2.responses import ServerError as ServerError
+    from o2k_builtins.exports import *  # noqa: F403 - the built-ins' names, kept there
 
     from oauth2kit._client import *  # noqa: F403
     from oauth2kit._client_auth import *  # noqa: F403

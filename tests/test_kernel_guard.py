@@ -217,3 +217,20 @@ def test_no_kernel_module_names_a_builtin_plugin_package() -> None:
         if (lines := _names_outside_type_checking(path.read_text(), namespaces))
     }
     assert {} == offenders
+
+
+def test_the_static_view_of_plugin_names_is_what_the_builtins_export() -> None:
+    """The names type checkers see (o2k_builtins.exports) are exactly those registered, same objects.
+
+    A built-in that exports a name adds it to that module, in its own namespace; a name left
+    out (or a stale one) fails here rather than in a user's IDE.
+    """
+    import o2k_builtins.exports as static_view
+
+    host = PluginHost()
+    host.load_all()
+    builtins = {info.name for info in host.plugins() if info.module.startswith("o2k_builtins.")}
+    exported = {entry.name: entry.value for entry in host.extensions if entry.plugin in builtins}
+    assert sorted(exported) == sorted(static_view.__all__)
+    for name, value in exported.items():
+        assert value is getattr(static_view, name), name
