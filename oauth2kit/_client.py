@@ -278,9 +278,7 @@ class OAuth2Client(SeedAPI):
         url = self.endpoint_uri(endpoint)
         if params:
             url = requests.Request("GET", url, params=dict(Form(params))).prepare().url or url
-        checked = {
-            name: self._checked_setting(name, value) for name, value in (options or {}).items()
-        }
+        checked = {name: self._checked_setting(name, value) for name, value in options.items()} if options else {}  # fmt: skip # noqa: E501
         form, headers = Form(data), Headers({"Accept": "application/json", **headers})
         client_auth = self.auth if auth is True else (auth or None)
         return send(

@@ -119,16 +119,19 @@ class BearerToken(TokenResponse, requests.auth.AuthBase):
         if not isinstance(token_type, str) or token_type.casefold() != self.TOKEN_TYPE.casefold():
             msg = f"token_type {token_type!r} does not match {type(self).__name__}"
             raise InvalidParam(f"{msg} (expected {self.TOKEN_TYPE!r})")
+        expires_ts = None
         if expires_at is None:
             seconds = parse_expires_in(expires_in)
             if seconds is not None:
                 # From now to the microsecond: cut to whole seconds (as upstream does), a
                 # 1-second token could expire a millisecond after it arrived.
-                expires_at = _EPOCH + timedelta(seconds=time.time() + seconds)
+                expires_ts = time.time() + seconds
+                expires_at = _EPOCH + timedelta(seconds=expires_ts)
         elif isinstance(expires_at, datetime) and expires_at.tzinfo is None:
             expires_at = expires_at.replace(tzinfo=UTC)
         # Some servers send "" (or []) for "none": an empty token or scope is none at all.
-        scope = None if scope in ("", []) else normalize_scope(scope)
+        if type(scope) is not str or not scope:
+            scope = None if scope in ("", []) else normalize_scope(scope)
         self.__attrs_init__(
             access_token, expires_at, scope, refresh_token or None, token_type, id_token or None,
             kwargs,
@@ -136,13 +139,15 @@ class BearerToken(TokenResponse, requests.auth.AuthBase):
         # Non-standard members become plain attributes, so that `token.issued_token_type`
         # works without a __getattr__ (which would slow every attribute read of the
         # per-request path). Names the class uses stay reserved.
+        own = self.__dict__  # set directly: on_setattr would refuse (and slow) these
         for key, value in kwargs.items():
             if key.isidentifier() and not hasattr(type(self), key) and key not in _RESERVED:
-                object.__setattr__(self, key, value)
+                own[key] = value
         # Precomputed for the per-request path: one clock read and one header assignment.
-        expires_ts = None if self.expires_at is None else self.expires_at.timestamp()
-        object.__setattr__(self, "_expires_ts", expires_ts)
-        object.__setattr__(self, "_header_value", self.authorization_header())
+        if expires_ts is None and self.expires_at is not None:
+            expires_ts = self.expires_at.timestamp()
+        own["_expires_ts"] = expires_ts
+        own["_header_value"] = self.authorization_header()
 
     # --- expiry -----------------------------------------------------------------------
 
@@ -214,14 +219,19 @@ class BearerToken(TokenResponse, requests.auth.AuthBase):
         Raises:
             InvalidParam: if `data` is not such an object, or has no ``access_token``.
         """
-        if not isinstance(data, Mapping) or not all(isinstance(key, str) for key in data):
+        if not isinstance(data, Mapping):
             raise InvalidParam(f"a token response must be a JSON object, got {type(data).__name__}")
         if "access_token" not in data:
             raise InvalidParam("the token response has no access_token")
-        fields = dict(data)
-        if "expires_at" in fields:
+        fields = data
+        if "expires_at" in data:
+            fields = dict(data)
             fields["expires_at"] = _expires_at_member(fields.pop("expires_at"), fields)
-        return cls(**fields)
+        try:
+            return cls(**fields)
+        except TypeError:  # checked here rather than per member: a name that is not a str
+            msg = "a token response must be a JSON object, with str member names"
+            raise InvalidParam(msg) from None
 
     def __str__(self) -> str:
         """The access token, so that a token can be used where a string is expected."""

@@ -105,13 +105,17 @@ class _CheckedMap(MutableMapping[str, Any]):
     __slots__ = ("_items",)
 
     def __init__(self, items: object = None) -> None:
-        self._items: MutableMapping[str, Any] = self._new()
-        if items is not None:
-            if not isinstance(items, Mapping):
-                raise InvalidParam(f"{self._what}s take a Mapping, got {type(items).__name__}")
-            for name, value in items.items():
-                self._check(name, value)
-                self._items[name] = value
+        if items is None:
+            self._items: MutableMapping[str, Any] = self._new({})
+            return
+        if not isinstance(items, Mapping):
+            raise InvalidParam(f"{self._what}s take a Mapping, got {type(items).__name__}")
+        # What is kept is what was checked, even from a Mapping that answers differently twice.
+        pairs = items if type(items) is dict else dict(items.items())
+        check = self._check
+        for name, value in pairs.items():
+            check(name, value)
+        self._items = self._new(pairs)
 
     @property
     def plain(self) -> Mapping[str, Any]:
@@ -120,8 +124,8 @@ class _CheckedMap(MutableMapping[str, Any]):
 
     _what = "item"
 
-    def _new(self) -> MutableMapping[str, Any]:
-        return {}
+    def _new(self, items: Mapping[str, Any]) -> MutableMapping[str, Any]:
+        return dict(items)
 
     def _check(self, name: object, value: object) -> None:
         raise NotImplementedError
@@ -185,8 +189,8 @@ class Headers(_CheckedMap):
     __slots__ = ()
     _what = "header"
 
-    def _new(self) -> MutableMapping[str, Any]:
-        return CaseInsensitiveDict()
+    def _new(self, items: Mapping[str, Any]) -> MutableMapping[str, Any]:
+        return CaseInsensitiveDict(items)
 
     def _check(self, name: object, value: object) -> None:
         if not (_is_name(name) and _is_text(value, "\r\n")):
