@@ -7,16 +7,115 @@ nothing imports it then. A test keeps it equal to what the built-ins register, s
 new built-in adds its names here, in its own namespace, and never edits the kernel.
 """
 
+from o2k_builtins.authorization.errors import (
+    AccountSelectionRequired,
+    AuthorizationResponseError,
+    ConsentRequired,
+    InteractionRequired,
+    InvalidAuthResponse,
+    InvalidMaxAgeParam,
+    LoginRequired,
+    MismatchingIssuer,
+    MismatchingState,
+    MissingAuthCode,
+    MissingIssuer,
+    MissingIssuerParam,
+    SessionSelectionRequired,
+    UnsupportedResponseTypeParam,
+)
+from o2k_builtins.authorization.model import (
+    AuthorizationRequest,
+    AuthorizationResponse,
+    RequestUriParameterAuthorizationRequest,
+    ResponseTypes,
+)
+from o2k_builtins.authorization.par import InvalidPushedAuthorizationResponse
+from o2k_builtins.authorization.pkce import (
+    CodeChallengeMethods,
+    InvalidCodeVerifierParam,
+    PkceUtils,
+    UnsupportedCodeChallengeMethod,
+)
+from o2k_builtins.authorization.serializer import AuthorizationRequestSerializer
 from o2k_builtins.client_auth.client_secret_basic import ClientSecretBasic
 from o2k_builtins.client_auth.client_secret_post import ClientSecretPost
 from o2k_builtins.client_auth.public_app import PublicApp
+from o2k_builtins.endpoints.end_session import InvalidEndSessionParam
+from o2k_builtins.endpoints.registration import (
+    ClientRegistration,
+    InvalidClientMetadata,
+    InvalidRedirectUri,
+    InvalidRegistrationMetadata,
+    InvalidRegistrationResponse,
+    InvalidSoftwareStatement,
+    RegistrationError,
+    RegistrationNotManageable,
+    UnapprovedSoftwareStatement,
+    register_client,
+)
+from o2k_builtins.grants.jwt_bearer import InvalidJwtAssertion
 from o2k_builtins.grants.refresh_token import MissingRefreshToken
+from o2k_builtins.grants.token_exchange import (
+    UnknownActorTokenType,
+    UnknownSubjectTokenType,
+    UnknownTokenType,
+)
 from o2k_builtins.handlers.access_token import NonRenewableTokenError, OAuth2AccessTokenAuth
+from o2k_builtins.handlers.authorization_code import OAuth2AuthorizationCodeAuth
 from o2k_builtins.handlers.client_credentials import OAuth2ClientCredentialsAuth
+from o2k_builtins.handlers.password import OAuth2ResourceOwnerPasswordAuth
 from o2k_builtins.oauth2.responses import AccessDenied, InvalidTarget, ServerError
 
 __all__ = [
-    "AccessDenied", "ClientSecretBasic", "ClientSecretPost", "InvalidTarget", "MissingRefreshToken",
-    "NonRenewableTokenError", "OAuth2AccessTokenAuth", "OAuth2ClientCredentialsAuth", "PublicApp",
+    "AccessDenied",
+    "AccountSelectionRequired",
+    "AuthorizationRequest",
+    "AuthorizationRequestSerializer",
+    "AuthorizationResponse",
+    "AuthorizationResponseError",
+    "ClientRegistration",
+    "ClientSecretBasic",
+    "ClientSecretPost",
+    "CodeChallengeMethods",
+    "ConsentRequired",
+    "InteractionRequired",
+    "InvalidAuthResponse",
+    "InvalidClientMetadata",
+    "InvalidCodeVerifierParam",
+    "InvalidEndSessionParam",
+    "InvalidJwtAssertion",
+    "InvalidMaxAgeParam",
+    "InvalidPushedAuthorizationResponse",
+    "InvalidRedirectUri",
+    "InvalidRegistrationMetadata",
+    "InvalidRegistrationResponse",
+    "InvalidSoftwareStatement",
+    "InvalidTarget",
+    "LoginRequired",
+    "MismatchingIssuer",
+    "MismatchingState",
+    "MissingAuthCode",
+    "MissingIssuer",
+    "MissingIssuerParam",
+    "MissingRefreshToken",
+    "NonRenewableTokenError",
+    "OAuth2AccessTokenAuth",
+    "OAuth2AuthorizationCodeAuth",
+    "OAuth2ClientCredentialsAuth",
+    "OAuth2ResourceOwnerPasswordAuth",
+    "PkceUtils",
+    "PublicApp",
+    "RegistrationError",
+    "RegistrationNotManageable",
+    "RequestUriParameterAuthorizationRequest",
+    "ResponseTypes",
     "ServerError",
-]  # fmt: skip
+    "SessionSelectionRequired",
+    "UnapprovedSoftwareStatement",
+    "UnknownActorTokenType",
+    "UnknownSubjectTokenType",
+    "UnknownTokenType",
+    "UnsupportedCodeChallengeMethod",
+    "UnsupportedResponseTypeParam",
+    "register_client",
+]

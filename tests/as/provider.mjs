@@ -219,6 +219,7 @@ const CC = { grant_types: ['client_credentials'], response_types: [], redirect_u
 const TOKEN_EXCHANGE = 'urn:ietf:params:oauth:grant-type:token-exchange';
 const DEVICE_CODE = 'urn:ietf:params:oauth:grant-type:device_code';
 const CIBA = 'urn:openid:params:grant-type:ciba';
+const JWT_BEARER = 'urn:ietf:params:oauth:grant-type:jwt-bearer';
 
 const pkjwt = (alg, name) => ({
   client_id: name,
@@ -343,6 +344,10 @@ const clients = [
   },
   // --- token exchange (RFC 8693), introspection, mTLS
   { client_id: 'exchanger', client_secret: 'exchanger-secret', token_endpoint_auth_method: 'client_secret_basic', grant_types: [TOKEN_EXCHANGE, 'client_credentials'], response_types: [], redirect_uris: [], scope: API },
+  // --- resource owner password (RFC 6749 section 4.3) and JWT bearer (RFC 7523) grants,
+  // both custom grants of this server (see below)
+  { client_id: 'ropc-client', client_secret: 'ropc-client-secret', token_endpoint_auth_method: 'client_secret_basic', grant_types: ['password'], response_types: [], redirect_uris: [], scope: API },
+  { client_id: 'jwt-bearer-client', client_secret: 'jwt-bearer-client-secret', token_endpoint_auth_method: 'client_secret_basic', grant_types: [JWT_BEARER], response_types: [], redirect_uris: [], scope: API },
   // A resource server: may introspect anyone's tokens.
   { client_id: 'rs-introspector', client_secret: 'rs-introspector-secret', token_endpoint_auth_method: 'client_secret_basic', grant_types: [], response_types: [], redirect_uris: [] },
   // Same, but always asks for JWT introspection responses (RFC 9701).
@@ -445,7 +450,8 @@ const configuration = {
     ClientCredentials: (_ctx, token, client) => ttlFor(client, token.resourceServer?.accessTokenTTL ?? 600),
     AuthorizationCode: 60,
     DeviceCode: 600,
-    BackchannelAuthenticationRequest: 600,
+    // A CIBA request lives for its requested_expiry when that is shorter (as the README says).
+    BackchannelAuthenticationRequest: (ctx) => Math.min(600, Number(ctx?.oidc?.params?.requested_expiry) || 600),
     IdToken: 3600,
     RefreshToken: 14 * 24 * 3600,
     Interaction: 3600,
@@ -650,6 +656,66 @@ provider.registerGrantType(MAGIC_WORD_GRANT, async (ctx) => {
   const value = await token.save();
   ctx.body = { access_token: value, token_type: 'Bearer', expires_in: token.expiration, scope: token.scope };
 }, ['magic_word', 'scope']);
+
+// ---------------------------------------------------------------------------------------------
+// The resource owner password grant (RFC 6749 section 4.3) and the JWT bearer grant (RFC 7523
+// section 2.1): not built in, registered as custom grants. Both issue an access token of the
+// user to the requesting client (its `sub` shows at /test/protected; no refresh token).
+// - password: any username; its password is `<username>-password`.
+// - jwt-bearer: the assertion is a JWT issued by the client itself (`iss` = client_id), signed
+//   ES256 with the key keys/clients/pkjwt-es256.json, `aud` = the issuer or the token endpoint,
+//   with `sub` (the user) and `exp`.
+// `scope` must be a subset of the client's scopes (default: all of them).
+// ---------------------------------------------------------------------------------------------
+
+const JWT_BEARER_ISSUER_KEYS = {
+  'jwt-bearer-client': jose.createLocalJWKSet(clientPublicJwks['pkjwt-es256']),
+};
+
+function clientScope(client, scope) {
+  const allowed = new Set((client.scope ?? '').split(' ').filter(Boolean));
+  const requested = scope ? scope.split(' ').filter(Boolean) : [...allowed];
+  for (const name of requested) {
+    if (!allowed.has(name)) throw new errors.InvalidScope('requested scope is not allowed', name);
+  }
+  return requested.join(' ') || undefined;
+}
+
+async function issueUserToken(ctx, accountId) {
+  const { params, client } = ctx.oidc;
+  const scope = clientScope(client, params.scope);
+  const grant = await grantFor({ clientId: client.clientId, accountId, scope });
+  const token = new provider.AccessToken({ accountId, client, grantId: grant.jti, scope, gty: ctx.oidc.params.grant_type });
+  ctx.oidc.entity('AccessToken', token);
+  const value = await token.save();
+  ctx.body = { access_token: value, token_type: 'Bearer', expires_in: token.expiration, scope: token.scope };
+}
+
+provider.registerGrantType('password', async (ctx) => {
+  const { username, password } = ctx.oidc.params;
+  if (!username || password !== `${username}-password`) {
+    throw new errors.InvalidGrant('invalid resource owner credentials');
+  }
+  await issueUserToken(ctx, username);
+}, ['username', 'password', 'scope']);
+
+provider.registerGrantType(JWT_BEARER, async (ctx) => {
+  const { params, client } = ctx.oidc;
+  const keys = JWT_BEARER_ISSUER_KEYS[client.clientId];
+  if (!keys) throw new errors.UnauthorizedClient('no trusted assertion issuer for this client');
+  let payload;
+  try {
+    ({ payload } = await jose.jwtVerify(params.assertion, keys, {
+      issuer: client.clientId,
+      audience: [ISSUER, `${ISSUER}/token`],
+      requiredClaims: ['sub', 'exp'],
+      algorithms: ['ES256'],
+    }));
+  } catch (err) {
+    throw new errors.InvalidGrant(`invalid assertion: ${err.code ?? err.message}`);
+  }
+  await issueUserToken(ctx, payload.sub);
+}, ['assertion', 'scope']);
 
 // ---------------------------------------------------------------------------------------------
 // Test-only middleware

@@ -1,0 +1,1 @@
+"""Authorization requests and responses, PKCE and pushed authorization requests (``endpoint.*``)."""
