@@ -88,7 +88,7 @@ def main(argv: list[str] | None = None) -> int:
     import_main, import_ctx = (5, 2) if args.quick else (21, 7)
     build_main, build_ctx = (4, 2) if args.quick else (15, 5)
     auth_repeats, auth_repeat_s = (3, 0.02) if args.quick else (11, 0.06)
-    trip_repeats, trip_calls = (3, 30) if args.quick else (9, 150)
+    trip_repeats, trip_calls = (3, 30) if args.quick else (21, 100)
 
     started = time.perf_counter()
     machine = _machine()
