@@ -166,6 +166,20 @@ class BearerToken(TokenResponse, requests.auth.AuthBase):
             return None
         return math.ceil(self._expires_ts - time.time())
 
+    def validate_id_token(
+        self, client: Any, azr: Any, exp_leeway: int = 0, auth_time_leeway: int = 10
+    ) -> Self:
+        """Validate this token's ID token for `client` and the authorization response `azr`.
+
+        Delegates to the OpenID Connect plugin's ``validate_id_token`` operation, which
+        returns the token (with the ID token decrypted, if it was encrypted) or raises.
+        """
+        validated: Self = client.run(
+            "validate_id_token", token=self, azr=azr, exp_leeway=exp_leeway,
+            auth_time_leeway=auth_time_leeway,
+        )  # fmt: skip
+        return validated
+
     # --- requests auth handler ----------------------------------------------------------
 
     def authorization_header(self) -> str:
