@@ -13,6 +13,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+import requests.auth
 from as_server import AuthServer
 
 import oauth2kit
@@ -77,7 +78,9 @@ class DeviceFlowPlugin:
 
     @hookimpl
     def oauth2kit_register_error_codes(self, registry: Registry[Any]) -> None:
-        registry.add("authorization_pending", StillPending)
+        # The device flow plugin maps this code too: the throwaway one overrides it, as a
+        # third-party plugin may, whichever of the two is imported first.
+        registry.add("authorization_pending", StillPending, replace=True)
 
     @hookimpl
     def oauth2kit_register_extensions(self, registry: Registry[object]) -> None:
@@ -157,8 +160,12 @@ def test_without_the_plugin_its_feature_is_a_clear_error_naming_it(guard_host: P
         with pytest.raises(PluginDisabled, match=r"'test\.guard'"):
             call()
     # Never silently dropped: a setting that no plugin provides at all is refused too.
+    nothing = PluginHost(load_entry_points=False)
     with pytest.raises(PluginNotAvailable, match="settings entry 'revocation_endpoint'"):
-        OAuth2Client("https://as.example/token", client_id="c", revocation_endpoint="https://x/r")
+        OAuth2Client(
+            "https://as.example/token", auth=requests.auth.HTTPBasicAuth("c", "s"),
+            revocation_endpoint="https://x/r", plugins=nothing,
+        )  # fmt: skip
 
 
 # --- the kernel names no built-in plugin -------------------------------------------------

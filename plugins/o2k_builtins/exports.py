@@ -37,10 +37,50 @@ from o2k_builtins.authorization.pkce import (
     UnsupportedCodeChallengeMethod,
 )
 from o2k_builtins.authorization.serializer import AuthorizationRequestSerializer
+from o2k_builtins.ciba.backchannel_authentication import (
+    BackChannelAuthenticationError,
+    BackChannelAuthenticationPollingJob,
+    BackChannelAuthenticationPoolingJob,
+    BackChannelAuthenticationResponse,
+    ExpiredLoginHintToken,
+    InvalidBackchannelAuthenticationRequestHintParam,
+    InvalidBackChannelAuthenticationResponse,
+    InvalidBindingMessage,
+    InvalidUserCode,
+    MissingAuthRequestId,
+    MissingUserCode,
+    UnknownUserId,
+)
 from o2k_builtins.client_auth.client_secret_basic import ClientSecretBasic
 from o2k_builtins.client_auth.client_secret_post import ClientSecretPost
 from o2k_builtins.client_auth.public_app import PublicApp
+from o2k_builtins.device.device_authorization import (
+    DeviceAuthorizationError,
+    DeviceAuthorizationPollingJob,
+    DeviceAuthorizationPoolingJob,
+    DeviceAuthorizationResponse,
+    InvalidDeviceAuthorizationResponse,
+    MissingDeviceCode,
+)
+from o2k_builtins.device.polling import (
+    AuthorizationPending,
+    BaseTokenEndpointPollingJob,
+    BaseTokenEndpointPoolingJob,
+    ExpiredToken,
+    SlowDown,
+)
+from o2k_builtins.endpoints.discovery import (
+    InvalidDiscoveryDocument,
+    oauth2_discovery_document_url,
+    oidc_discovery_document_url,
+    well_known_uri,
+)
 from o2k_builtins.endpoints.end_session import InvalidEndSessionParam
+from o2k_builtins.endpoints.introspection import (
+    IntrospectionError,
+    UnknownIntrospectionError,
+    UnsupportedIntrospectionResponse,
+)
 from o2k_builtins.endpoints.registration import (
     ClientRegistration,
     InvalidClientMetadata,
@@ -53,6 +93,12 @@ from o2k_builtins.endpoints.registration import (
     UnapprovedSoftwareStatement,
     register_client,
 )
+from o2k_builtins.endpoints.revocation import RevocationError, UnsupportedTokenType
+from o2k_builtins.endpoints.userinfo import (
+    InvalidUserinfoResponse,
+    UnsupportedUserinfoResponse,
+    UserinfoError,
+)
 from o2k_builtins.grants.jwt_bearer import InvalidJwtAssertion
 from o2k_builtins.grants.refresh_token import MissingRefreshToken
 from o2k_builtins.grants.token_exchange import (
@@ -63,25 +109,45 @@ from o2k_builtins.grants.token_exchange import (
 from o2k_builtins.handlers.access_token import NonRenewableTokenError, OAuth2AccessTokenAuth
 from o2k_builtins.handlers.authorization_code import OAuth2AuthorizationCodeAuth
 from o2k_builtins.handlers.client_credentials import OAuth2ClientCredentialsAuth
+from o2k_builtins.handlers.device_code import OAuth2DeviceCodeAuth
 from o2k_builtins.handlers.password import OAuth2ResourceOwnerPasswordAuth
 from o2k_builtins.oauth2.responses import AccessDenied, InvalidTarget, ServerError
 
 __all__ = [
     "AccessDenied",
     "AccountSelectionRequired",
+    "AuthorizationPending",
     "AuthorizationRequest",
     "AuthorizationRequestSerializer",
     "AuthorizationResponse",
     "AuthorizationResponseError",
+    "BackChannelAuthenticationError",
+    "BackChannelAuthenticationPollingJob",
+    "BackChannelAuthenticationPoolingJob",
+    "BackChannelAuthenticationResponse",
+    "BaseTokenEndpointPollingJob",
+    "BaseTokenEndpointPoolingJob",
     "ClientRegistration",
     "ClientSecretBasic",
     "ClientSecretPost",
     "CodeChallengeMethods",
     "ConsentRequired",
+    "DeviceAuthorizationError",
+    "DeviceAuthorizationPollingJob",
+    "DeviceAuthorizationPoolingJob",
+    "DeviceAuthorizationResponse",
+    "ExpiredLoginHintToken",
+    "ExpiredToken",
     "InteractionRequired",
+    "IntrospectionError",
     "InvalidAuthResponse",
+    "InvalidBackChannelAuthenticationResponse",
+    "InvalidBackchannelAuthenticationRequestHintParam",
+    "InvalidBindingMessage",
     "InvalidClientMetadata",
     "InvalidCodeVerifierParam",
+    "InvalidDeviceAuthorizationResponse",
+    "InvalidDiscoveryDocument",
     "InvalidEndSessionParam",
     "InvalidJwtAssertion",
     "InvalidMaxAgeParam",
@@ -91,17 +157,23 @@ __all__ = [
     "InvalidRegistrationResponse",
     "InvalidSoftwareStatement",
     "InvalidTarget",
+    "InvalidUserCode",
+    "InvalidUserinfoResponse",
     "LoginRequired",
     "MismatchingIssuer",
     "MismatchingState",
     "MissingAuthCode",
+    "MissingAuthRequestId",
+    "MissingDeviceCode",
     "MissingIssuer",
     "MissingIssuerParam",
     "MissingRefreshToken",
+    "MissingUserCode",
     "NonRenewableTokenError",
     "OAuth2AccessTokenAuth",
     "OAuth2AuthorizationCodeAuth",
     "OAuth2ClientCredentialsAuth",
+    "OAuth2DeviceCodeAuth",
     "OAuth2ResourceOwnerPasswordAuth",
     "PkceUtils",
     "PublicApp",
@@ -109,13 +181,24 @@ __all__ = [
     "RegistrationNotManageable",
     "RequestUriParameterAuthorizationRequest",
     "ResponseTypes",
+    "RevocationError",
     "ServerError",
     "SessionSelectionRequired",
+    "SlowDown",
     "UnapprovedSoftwareStatement",
     "UnknownActorTokenType",
+    "UnknownIntrospectionError",
     "UnknownSubjectTokenType",
     "UnknownTokenType",
+    "UnknownUserId",
     "UnsupportedCodeChallengeMethod",
+    "UnsupportedIntrospectionResponse",
     "UnsupportedResponseTypeParam",
+    "UnsupportedTokenType",
+    "UnsupportedUserinfoResponse",
+    "UserinfoError",
+    "oauth2_discovery_document_url",
+    "oidc_discovery_document_url",
     "register_client",
+    "well_known_uri",
 ]

@@ -1,0 +1,315 @@
+"""Server metadata discovery (RFC 8414, OpenID Connect Discovery 1.0): ``endpoint.discovery``.
+
+Provides the class operations behind `OAuth2Client.from_discovery_endpoint` and
+`OAuth2Client.from_discovery_document`, the ``discovery_document`` setting, and the
+functions `well_known_uri`, `oidc_discovery_document_url` and
+`oauth2_discovery_document_url`.
+
+Which document members configure the client: ``token_endpoint`` and ``issuer`` always
+(the kernel owns them), and each member of `DOCUMENT_SETTINGS` only when a plugin provides
+the setting of that name for the client being built (not blocked for it). The others are
+not configured, since a client refuses a setting that no plugin provides. Nothing is lost
+either way: the whole document is kept, read-only, as the client's ``discovery_document``
+setting, where plugins and users find the members that are not settings (the
+``*_supported`` lists, ...) and the endpoints of plugins that were absent.
+"""
+
+from __future__ import annotations
+
+import json
+import warnings
+from collections.abc import Callable, Iterable, Mapping
+from types import MappingProxyType
+from typing import TYPE_CHECKING, Any, Final
+from urllib.parse import urlsplit, urlunsplit
+
+import requests
+import urllib3
+
+from oauth2kit import (
+    DEFAULT_TIMEOUT,
+    MAX_RESPONSE_BYTES,
+    InvalidIssuer,
+    InvalidParam,
+    InvalidUri,
+    OAuth2Error,
+    PluginHost,
+    PluginNotAvailable,
+    ResponseTooLarge,
+    Setting,
+    Transport,
+    TransportError,
+    default_host,
+    hookimpl,
+    is_loopback_host,
+    redact_uri,
+    validate_endpoint_uri,
+    validate_issuer_uri,
+)
+
+if TYPE_CHECKING:
+    from oauth2kit import OAuth2Client, Registry
+
+DOCUMENT: Final = "discovery_document"
+DOCUMENT_SETTINGS: Final = (
+    "authorization_endpoint",
+    "authorization_response_iss_parameter_supported",
+    "backchannel_authentication_endpoint",
+    "device_authorization_endpoint",
+    "end_session_endpoint",
+    "introspection_endpoint",
+    "jwks_uri",
+    "mtls_endpoint_aliases",
+    "pushed_authorization_request_endpoint",
+    "registration_endpoint",
+    "revocation_endpoint",
+    "userinfo_endpoint",
+)
+"""Document members that are client settings of the same name, passed on when provided."""
+
+
+class InvalidDiscoveryDocument(InvalidParam):
+    """A discovery document is unusable: not a JSON object, no token endpoint, another issuer.
+
+    Attributes:
+        discovery_document: the document (or what was received instead), if any.
+    """
+
+    def __init__(self, message: str, discovery_document: object) -> None:
+        super().__init__(message)
+        self.discovery_document = discovery_document
+
+
+# --- well-known URIs ---------------------------------------------------------------------
+
+
+def well_known_uri(origin: str, name: str, *, at_root: bool = True) -> str:
+    """The URI of well-known resource `name` for `origin` (an issuer identifier).
+
+    With `at_root` (RFC 8615, RFC 8414 section 3.1) ``/.well-known/<name>`` goes between
+    the host and the issuer's path: ``https://as.example/tenant`` gives
+    ``https://as.example/.well-known/<name>/tenant``. Without it (OpenID Connect Discovery
+    section 4), it is appended to the path: ``https://as.example/tenant/.well-known/<name>``.
+    A terminating ``/`` of the issuer is dropped either way.
+
+    Raises:
+        InvalidParam: `origin` has no scheme or host, or has a query or fragment (which no
+            issuer has); `name` is empty or holds a ``/``.
+    """
+    parts = urlsplit(origin) if isinstance(origin, str) else None
+    if parts is None or not parts.scheme or not parts.netloc or parts.query or parts.fragment:
+        msg = f"origin must be an absolute URI without query or fragment, got {origin!r}"
+        raise InvalidParam(msg)
+    if not isinstance(name, str) or not name or "/" in name:
+        raise InvalidParam(f"name must be a non-empty str without '/', got {name!r}")
+    path = parts.path.rstrip("/")
+    well_known = f"/.well-known/{name}"
+    path = well_known + path if at_root else path + well_known
+    return urlunsplit((parts.scheme, parts.netloc, path, "", ""))
+
+
+def oidc_discovery_document_url(issuer: str) -> str:
+    """The OpenID Connect discovery URL of `issuer` (``.../.well-known/openid-configuration``)."""
+    return well_known_uri(issuer, "openid-configuration", at_root=False)
+
+
+def oauth2_discovery_document_url(issuer: str) -> str:
+    """The RFC 8414 metadata URL of `issuer` (``/.well-known/oauth-authorization-server...``)."""
+    return well_known_uri(issuer, "oauth-authorization-server", at_root=True)
+
+
+# --- the document ------------------------------------------------------------------------
+
+
+def _read_only(value: object) -> Any:
+    if isinstance(value, Mapping):
+        return MappingProxyType({key: _read_only(item) for key, item in value.items()})
+    if isinstance(value, list | tuple):
+        return tuple(_read_only(item) for item in value)
+    return value
+
+
+def checked_document(client: OAuth2Client | None, value: object) -> Mapping[str, Any]:  # noqa: ARG001 - a Setting converter
+    """Check a discovery document and return a read-only copy (lists become tuples).
+
+    Raises:
+        InvalidDiscoveryDocument: it is not a mapping with str keys.
+    """
+    if not isinstance(value, Mapping) or not all(isinstance(key, str) for key in value):
+        msg = f"a discovery document is a JSON object, got {type(value).__name__}"
+        raise InvalidDiscoveryDocument(msg, value)
+    try:
+        return _read_only(value)  # type: ignore[no-any-return] # a mapping, checked above
+    except RecursionError:
+        msg = "the discovery document is nested too deeply"
+        raise InvalidDiscoveryDocument(msg, None) from None
+
+
+def _plugins_providing(kwargs: Mapping[str, Any]) -> Callable[[str], bool]:
+    """Tell which settings the client that `kwargs` will build has a plugin for."""
+    host = kwargs.get("plugins") or default_host()
+    if not isinstance(host, PluginHost):
+        raise InvalidParam(f"plugins must be a PluginHost, got {type(host).__name__}")
+    disabled = kwargs.get("disable_plugins", ())
+    names = [disabled] if isinstance(disabled, str) else disabled
+    # Anything but plugin names is the constructor's to refuse, with its own message.
+    names = names if isinstance(names, Iterable) else ()
+    blocked = frozenset(name for name in names if isinstance(name, str))
+
+    def provides(name: str) -> bool:
+        try:
+            host.settings.entry(name, blocked=blocked)
+        except PluginNotAvailable:  # absent, or disabled for this client (PluginDisabled)
+            return False
+        return True
+
+    return provides
+
+
+def from_discovery_document(
+    cls: type[OAuth2Client],
+    discovery: Mapping[str, Any],
+    issuer: str | None = None,
+    **kwargs: Any,
+) -> OAuth2Client:
+    """Build a client of `cls` from a discovery document; `kwargs` go to the constructor.
+
+    `kwargs` win over the document (``userinfo_endpoint=...`` replaces the document's).
+    ``https=False`` is upstream's deprecated spelling of ``testing=True``.
+
+    Raises:
+        InvalidDiscoveryDocument: the document is not a JSON object, has no
+            ``token_endpoint``, or names another issuer than `issuer`.
+    """
+    document = checked_document(None, discovery)
+    if kwargs.pop("https", True) is False:
+        warnings.warn("https=False is deprecated: pass testing=True", UserWarning, stacklevel=4)
+        kwargs["testing"] = True
+    received = document.get("issuer")
+    if issuer is not None and received != issuer:
+        msg = (
+            "Mismatching `issuer` value in discovery document"
+            f" (received '{received}', expected '{issuer}')"
+        )
+        raise InvalidDiscoveryDocument(msg, discovery)
+    token_endpoint = document.get("token_endpoint")
+    if not isinstance(token_endpoint, str) or not token_endpoint:
+        raise InvalidDiscoveryDocument("the discovery document has no token_endpoint", discovery)
+    provides = _plugins_providing(kwargs)
+    configured = {n: document[n] for n in DOCUMENT_SETTINGS if n in document and provides(n)}
+    arguments = {"token_endpoint": token_endpoint, "issuer": received, **configured}
+    return cls(**{**arguments, DOCUMENT: document, **kwargs})
+
+
+def fetch_document(url: str, session: object = None, **transport: Any) -> dict[str, Any]:
+    """GET the discovery document at `url`, with the client's limits (timeout, body size).
+
+    Redirects are not followed, and plain http (to a loopback host) never goes through a
+    proxy, as for the client's own requests.
+
+    Raises:
+        TransportError: the server could not be reached (`ResponseTooLarge`: too large).
+        OAuth2Error: the server answered another status than 2xx (no status check upstream).
+        InvalidDiscoveryDocument: the body is not a JSON object.
+    """
+    if session is not None and not isinstance(session, requests.Session):
+        raise InvalidParam(f"session must be a requests.Session, got {type(session).__name__}")
+    limits = Transport(**transport)
+    options = limits.as_kwargs()
+    host = urlsplit(url).hostname
+    if url.startswith("http:") and is_loopback_host(host):
+        options["proxies"] = dict.fromkeys(("http", "all", f"http://{host}", f"all://{host}"))
+    http = session or requests.Session()
+    try:
+        with http.get(
+            url, headers={"Accept": "application/json"}, allow_redirects=False, stream=True,
+            **options,
+        ) as response:  # fmt: skip
+            body = response.raw.read(limits.max_response_bytes + 1, decode_content=True)
+    except (requests.RequestException, urllib3.exceptions.HTTPError, OSError, ValueError) as exc:
+        raise TransportError(f"GET {redact_uri(url)} failed: {type(exc).__name__}") from exc
+    finally:
+        if session is None:
+            http.close()
+    if len(body) > limits.max_response_bytes:
+        msg = f"{redact_uri(url)} answered more than {limits.max_response_bytes} bytes"
+        raise ResponseTooLarge(msg, response=response)
+    response._content = body  # noqa: SLF001 - so that the error below can show the response
+    response._content_consumed = True  # type: ignore[attr-defined] # noqa: SLF001
+    if not 200 <= response.status_code < 300:  # noqa: PLR2004 - the 2xx range
+        msg = f"the discovery document at {redact_uri(url)} answered HTTP {response.status_code}"
+        raise OAuth2Error(response, None, msg)
+    try:
+        decoded = json.loads(body)
+    except (ValueError, UnicodeDecodeError, RecursionError):
+        decoded = None
+    if not isinstance(decoded, dict):
+        msg = f"the discovery document at {redact_uri(url)} is not a JSON object"
+        raise InvalidDiscoveryDocument(msg, decoded)
+    return decoded
+
+
+def from_discovery_endpoint(
+    cls: type[OAuth2Client], url: str | None = None, issuer: str | None = None, **kwargs: Any
+) -> OAuth2Client:
+    """Fetch the discovery document at `url` (or the OpenID Connect one of `issuer`).
+
+    With `issuer`, the document must name that issuer. When the document has a
+    ``jwks_uri`` that a plugin configured and that plugin provides
+    ``update_authorization_server_public_keys``, the server's keys are fetched too.
+
+    Raises:
+        InvalidParam: neither `url` nor `issuer` was given.
+        InvalidIssuer: `issuer` is not an acceptable issuer identifier.
+        InvalidUri: `url` is not an acceptable URI (https, or http to a loopback host).
+        InvalidDiscoveryDocument: see `from_discovery_document`.
+    """
+    testing = kwargs.get("testing") is True or kwargs.get("https") is False
+    if issuer is not None and not testing:
+        try:
+            validate_issuer_uri(issuer)
+        except InvalidUri as exc:
+            raise InvalidIssuer("issuer", issuer, exc) from exc
+    if url is None:
+        if issuer is None:
+            raise InvalidParam("from_discovery_endpoint needs at least one of `issuer` or `url`")
+        url = oidc_discovery_document_url(issuer)
+    if not testing:
+        validate_endpoint_uri(url)
+    limits = {"timeout": kwargs.get("timeout", DEFAULT_TIMEOUT)}
+    limits["max_response_bytes"] = kwargs.get("max_response_bytes", MAX_RESPONSE_BYTES)
+    document = fetch_document(url, kwargs.get("session"), **limits)
+    client = from_discovery_document(cls, document, issuer, **kwargs)
+    if "jwks_uri" in client.settings:
+        try:
+            client.lookup(client.plugins.operations, "update_authorization_server_public_keys")
+        except PluginNotAvailable:
+            return client
+        client.update_authorization_server_public_keys()
+    return client
+
+
+@hookimpl
+def oauth2kit_register_settings(registry: Registry[Setting]) -> None:
+    """Register ``discovery_document`` (empty by default)."""
+    registry.add(DOCUMENT, Setting(default=MappingProxyType({}), convert=checked_document))
+
+
+@hookimpl
+def oauth2kit_register_operations(registry: Registry[Any]) -> None:
+    """Register the class operations ``from_discovery_endpoint`` and ``from_discovery_document``."""
+    registry.add("from_discovery_endpoint", from_discovery_endpoint)
+    registry.add("from_discovery_document", from_discovery_document)
+
+
+@hookimpl
+def oauth2kit_register_extensions(registry: Registry[object]) -> None:
+    """Export `InvalidDiscoveryDocument` and the well-known URI functions."""
+    exported = (
+        InvalidDiscoveryDocument,
+        well_known_uri,
+        oidc_discovery_document_url,
+        oauth2_discovery_document_url,
+    )
+    for value in exported:
+        registry.add(value.__name__, value)
