@@ -10,19 +10,16 @@ show as their redacted repr, their lifetime and their scope.
 
 from __future__ import annotations
 
-import base64
-import hashlib
-import secrets
 import sys
 import tempfile
 import threading
 from pathlib import Path
 from typing import TYPE_CHECKING
-from urllib.parse import parse_qs, urlencode, urlsplit
 
 import requests
 
 from oauth2kit import (
+    AuthorizationPending,
     BearerToken,
     InvalidGrant,
     InvalidScope,
@@ -98,42 +95,24 @@ def auth_handler(server: AuthServer, client: OAuth2Client) -> None:
     print(f"  token requests seen by the server: {server.token_requests('cc-basic')}")
 
 
-def user_token(server: AuthServer, client_id: str) -> BearerToken:
-    """A user's first token: the test server's headless login, then the code exchanged.
-
-    oauth2kit has no authorization code flow yet, so the code is exchanged with plain
-    requests (with PKCE, which the server requires of a public client).
-    """
-    verifier = secrets.token_urlsafe(48)
-    digest = hashlib.sha256(verifier.encode()).digest()
-    challenge = base64.urlsafe_b64encode(digest).rstrip(b"=").decode()
-    query = urlencode(
-        {
-            "client_id": client_id, "response_type": "code", "redirect_uri": REDIRECT_URI,
-            "scope": "openid api:read",
-            "code_challenge": challenge, "code_challenge_method": "S256",
-        }
-    )  # fmt: skip
-    redirect = server.authorize(f"{server.discovery['authorization_endpoint']}?{query}")
-    code = parse_qs(urlsplit(redirect).query)["code"][0]
-    response = requests.post(
-        server.token_endpoint,
-        data={
-            "grant_type": "authorization_code", "code": code, "redirect_uri": REDIRECT_URI,
-            "code_verifier": verifier, "client_id": client_id,
-        },
-        timeout=10,
-    )  # fmt: skip
-    response.raise_for_status()
-    return BearerToken.from_response(response.json())
+def code_flow(server: AuthServer) -> tuple[OAuth2Client, BearerToken]:
+    step("Authorization code with PKCE, the client configured by discovery")
+    client = OAuth2Client.from_discovery_endpoint(
+        issuer=server.issuer, auth="public-app", redirect_uri=REDIRECT_URI
+    )
+    print(f"  discovered: {client!r}")
+    request = client.authorization_request(scope="openid api:read")
+    print(f"  request: state, nonce and a {request.code_challenge_method} PKCE challenge")
+    callback = server.authorize(request.uri)  # the test server's headless login and consent
+    response = request.validate_callback(callback)
+    print(f"  the callback's state and issuer (RFC 9207) checked: iss={response.issuer!r}")
+    token = client.authorization_code(response)
+    print(f"  user alice's token: {token!r}")
+    return client, token
 
 
-def refresh(server: AuthServer) -> None:
+def refresh(server: AuthServer, client: OAuth2Client, token: BearerToken) -> None:
     step("Refresh: a user's token renewed with its refresh token (grant.refresh_token plugin)")
-    client = OAuth2Client(server.token_endpoint, auth="public-app", issuer=server.issuer)
-    token = user_token(server, "public-app")
-    print("  user alice logged in (headless), the code exchanged for a first token:")
-    print(f"    {token!r}")
     refreshed = client.refresh_token(token)
     print("  client.refresh_token(token) gave a new one:")
     print(f"    {refreshed!r}")
@@ -147,6 +126,81 @@ def refresh(server: AuthServer) -> None:
         client.refresh_token(token)
     except InvalidGrant as exc:
         print(f"  the rotated-out refresh token is refused: {type(exc).__name__} ({exc.error})")
+
+
+def device_flow(server: AuthServer) -> BearerToken:
+    step("Device authorization (RFC 8628): the user approves on another device")
+    client = OAuth2Client(
+        server.token_endpoint,
+        client_id="device-client",
+        device_authorization_endpoint=server.discovery["device_authorization_endpoint"],
+    )
+    started = client.authorize_device(scope="openid")
+    print(f"  go to {started.verification_uri} and enter {started.user_code}")
+    try:
+        client.device_code(started)
+    except AuthorizationPending as exc:
+        print(f"  polled before approval: {type(exc).__name__} ({exc.error})")
+    server.approve_device(started.user_code)
+    token = client.device_code(started)
+    print(f"  approved, polled again: {token!r}")
+    return token
+
+
+def ciba(server: AuthServer) -> None:
+    step("CIBA (poll mode): the user approves on their own device")
+    client = OAuth2Client(
+        server.token_endpoint,
+        client_id="ciba-client",
+        client_secret="ciba-client-secret",
+        token_endpoint_auth_method="client_secret_basic",
+        backchannel_authentication_endpoint=server.discovery["backchannel_authentication_endpoint"],
+    )
+    started = client.backchannel_authentication_request(
+        scope="openid", login_hint="alice", binding_message="demo-42"
+    )
+    print(f"  request started, expires in {started.expires_in} s, poll every {started.interval} s")
+    server.approve_ciba(started.auth_req_id)
+    print(f"  approved on alice's phone, polled: {client.ciba(started)!r}")
+
+
+def token_exchange(server: AuthServer) -> None:
+    step("Token exchange (RFC 8693): a service trades a user's token for its own")
+    app = OAuth2Client(server.token_endpoint, auth=("ropc-client", "ropc-client-secret"))
+    user = app.resource_owner_password("carol", "carol-password", scope="api:read")
+    print(f"  carol's token (resource owner password grant): {user!r}")
+    client = OAuth2Client(
+        server.token_endpoint,
+        client_id="exchanger",
+        client_secret="exchanger-secret",
+        token_endpoint_auth_method="client_secret_basic",
+    )
+    exchanged = client.token_exchange(subject_token=user, scope="api:read")  # type guessed
+    print(f"  the service's token: {exchanged!r}")
+    print(f"  issued_token_type: {exchanged.issued_token_type}")
+    answer = requests.get(server.url("/test/protected"), auth=exchanged, timeout=10)
+    print(f"  protected resource says: HTTP {answer.status_code} (sub={answer.json()['sub']!r})")
+
+
+def introspect_and_revoke(server: AuthServer, user: BearerToken) -> None:
+    step("Introspection (RFC 7662) and revocation (RFC 7009)")
+    resource_server = OAuth2Client(
+        server.token_endpoint,
+        client_id="rs-introspector",
+        client_secret="rs-introspector-secret",
+        token_endpoint_auth_method="client_secret_basic",
+        introspection_endpoint=server.discovery["introspection_endpoint"],
+    )
+    before = resource_server.introspect_token(user.access_token, token_type_hint="access_token")
+    print(f"  the resource server introspects the token: active={before['active']}")
+    revoker = OAuth2Client(
+        server.token_endpoint,
+        client_id="device-client",  # the client the token was issued to
+        revocation_endpoint=server.discovery["revocation_endpoint"],
+    )
+    print(f"  the device revokes it: {revoker.revoke_access_token(user)}")
+    after = resource_server.introspect_token(user.access_token, token_type_hint="access_token")
+    print(f"  introspected again: active={after['active']}")
 
 
 class TraceHeader:
@@ -198,10 +252,12 @@ def plugin_at_work(server: AuthServer) -> None:
 
 
 def show_plugins() -> None:
-    step("Plugins (python -m oauth2kit plugins lists them in full)")
-    for info in default_host().plugins():
-        provides = "; ".join(f"{k}: {', '.join(v)}" for k, v in (info.provides or {}).items())
-        print(f"  {info.name:<28} {info.status:<7} {provides}")
+    step("Plugins (python -m oauth2kit plugins lists them with what each provides)")
+    plugins = default_host().plugins()
+    for status in ("loaded", "blocked", "failed"):
+        names = [info.name for info in plugins if info.status == status]
+        if names:
+            print(f"  {status} ({len(names)}): {', '.join(names)}")
 
 
 def main() -> int:
@@ -213,7 +269,12 @@ def main() -> int:
             client = client_credentials(server)
             errors(client)
             auth_handler(server, client)
-            refresh(server)
+            code_client, user = code_flow(server)
+            refresh(server, code_client, user)
+            on_the_tv = device_flow(server)
+            ciba(server)
+            token_exchange(server)
+            introspect_and_revoke(server, on_the_tv)
             plugin_at_work(server)
             show_plugins()
         except BaseException:

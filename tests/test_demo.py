@@ -58,6 +58,20 @@ def test_demo_shows_a_refresh(demo: subprocess.CompletedProcess[str]) -> None:
     assert "  the rotated-out refresh token is refused: InvalidGrant (invalid_grant)" in story
 
 
+def test_demo_shows_the_user_flows(demo: subprocess.CompletedProcess[str]) -> None:
+    lines = demo.stdout.splitlines()
+    assert "  request: state, nonce and a S256 PKCE challenge" in lines
+    assert "  polled before approval: AuthorizationPending (authorization_pending)" in lines
+    assert "  issued_token_type: urn:ietf:params:oauth:token-type:access_token" in lines
+    assert "  protected resource says: HTTP 200 (sub='carol')" in lines
+    assert "  the resource server introspects the token: active=True" in lines
+    assert "  the device revokes it: True" in lines
+    assert "  introspected again: active=False" in lines
+    approved = [line for line in lines if line.startswith("  approved")]
+    assert 2 == len(approved)  # device flow and CIBA each end with a token
+    assert all("BearerToken(access_token='***'" in line for line in approved)
+
+
 def test_demo_shows_plugins_at_work(demo: subprocess.CompletedProcess[str]) -> None:
     lines = demo.stdout.splitlines()
     assert "  registered 'demo.trace_header': loaded" in lines
