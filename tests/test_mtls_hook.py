@@ -1,9 +1,9 @@
 """The request hook is enough for mutual TLS (RFC 8705), shown against the real mTLS listener.
 
-The mTLS client authentication plugin comes with its own issue. This plugin, registered
-at run time, does the transport part the way that plugin will: it presents the client
-certificate through ``call.transport`` and sends the request to the server's
-``mtls_endpoint_aliases``.
+This plugin, registered at run time, does the transport part the way the built-in
+``auth.tls_client_auth`` plugin does (tests/test_mtls_client_auth.py tests that one): it
+presents the client certificate through ``call.transport`` and sends the request to the
+server's ``mtls_endpoint_aliases``.
 """
 
 from __future__ import annotations

@@ -51,9 +51,12 @@ from o2k_builtins.ciba.backchannel_authentication import (
     MissingUserCode,
     UnknownUserId,
 )
+from o2k_builtins.client_auth._mtls import InvalidClientCertificate, InvalidMtlsEndpointAliases
 from o2k_builtins.client_auth.client_secret_basic import ClientSecretBasic
 from o2k_builtins.client_auth.client_secret_post import ClientSecretPost
 from o2k_builtins.client_auth.public_app import PublicApp
+from o2k_builtins.client_auth.self_signed_tls_client_auth import SelfSignedTlsClientAuth
+from o2k_builtins.client_auth.tls_client_auth import TlsClientAuth
 from o2k_builtins.device.device_authorization import (
     DeviceAuthorizationError,
     DeviceAuthorizationPollingJob,
@@ -144,6 +147,7 @@ __all__ = [
     "InvalidBackChannelAuthenticationResponse",
     "InvalidBackchannelAuthenticationRequestHintParam",
     "InvalidBindingMessage",
+    "InvalidClientCertificate",
     "InvalidClientMetadata",
     "InvalidCodeVerifierParam",
     "InvalidDeviceAuthorizationResponse",
@@ -151,6 +155,7 @@ __all__ = [
     "InvalidEndSessionParam",
     "InvalidJwtAssertion",
     "InvalidMaxAgeParam",
+    "InvalidMtlsEndpointAliases",
     "InvalidPushedAuthorizationResponse",
     "InvalidRedirectUri",
     "InvalidRegistrationMetadata",
@@ -182,9 +187,11 @@ __all__ = [
     "RequestUriParameterAuthorizationRequest",
     "ResponseTypes",
     "RevocationError",
+    "SelfSignedTlsClientAuth",
     "ServerError",
     "SessionSelectionRequired",
     "SlowDown",
+    "TlsClientAuth",
     "UnapprovedSoftwareStatement",
     "UnknownActorTokenType",
     "UnknownIntrospectionError",

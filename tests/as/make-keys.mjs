@@ -96,6 +96,11 @@ leaf('other-client', '/O=oauth2kit tests/CN=other-client', [
   'keyUsage=digitalSignature',
   'extendedKeyUsage=clientAuth',
 ]);
+// Self-signed, no CA: what the client `mtls-self-signed` registers (self_signed_tls_client_auth).
+openssl('req', '-x509', '-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:P-256', '-nodes',
+  '-keyout', 'self-signed-client.key', '-out', 'self-signed-client.pem', '-days', days,
+  '-subj', '/O=oauth2kit tests/CN=self-signed-client', '-addext', 'basicConstraints=critical,CA:FALSE',
+  '-addext', 'keyUsage=critical,digitalSignature', '-addext', 'extendedKeyUsage=clientAuth');
 rmSync(join(tlsDir, 'ca.srl'), { force: true });
 
 console.log(`wrote keys to ${keysDir}`);

@@ -309,6 +309,14 @@ const clients = [
     userinfo_encrypted_response_enc: 'A256GCM',
     ...CODE,
   },
+  // ID tokens signed with each of the server's key types (and HS256 with the client secret).
+  ...['PS256', 'ES256', 'EdDSA', 'HS256'].map((alg) => ({
+    client_id: `idt-${alg.toLowerCase()}`,
+    client_secret: `idt-${alg.toLowerCase()}-secret-that-is-long-enough-for-hs256`,
+    token_endpoint_auth_method: 'client_secret_basic',
+    id_token_signed_response_alg: alg,
+    ...CODE,
+  })),
   // Signed (not encrypted) userinfo responses.
   { client_id: 'jwt-userinfo', client_secret: 'jwt-userinfo-secret', token_endpoint_auth_method: 'client_secret_basic', userinfo_signed_response_alg: 'ES256', ...CODE },
   // Rich authorization requests (RFC 9396).
@@ -367,6 +375,16 @@ if (MTLS_ORIGIN) {
     client_id: 'mtls-bound',
     client_secret: 'mtls-bound-secret',
     token_endpoint_auth_method: 'client_secret_basic',
+    tls_client_certificate_bound_access_tokens: true,
+    ...CC,
+  });
+  // self_signed_tls_client_auth (RFC 8705 section 2.2): the client registers its self-signed
+  // certificate as the x5c of a key in its jwks; the server matches the certificate's thumbprint.
+  const selfSigned = new X509Certificate(readTls('self-signed-client.pem'));
+  clients.push({
+    client_id: 'mtls-self-signed',
+    token_endpoint_auth_method: 'self_signed_tls_client_auth',
+    jwks: { keys: [{ ...selfSigned.publicKey.export({ format: 'jwk' }), use: 'sig', x5c: [selfSigned.raw.toString('base64')] }] },
     tls_client_certificate_bound_access_tokens: true,
     ...CC,
   });
@@ -436,7 +454,7 @@ const configuration = {
   responseTypes: ['code', 'none'],
   clientAuthMethods: [
     'client_secret_basic', 'client_secret_post', 'client_secret_jwt', 'private_key_jwt', 'none',
-    ...(MTLS_ORIGIN ? ['tls_client_auth'] : []),
+    ...(MTLS_ORIGIN ? ['tls_client_auth', 'self_signed_tls_client_auth'] : []),
   ],
   clientBasedCORS: () => true,
   pkce: { required: (_ctx, client) => client.clientAuthMethod === 'none' },
@@ -549,7 +567,7 @@ const configuration = {
       enabled: Boolean(MTLS_ORIGIN),
       certificateBoundAccessTokens: true,
       tlsClientAuth: true,
-      selfSignedTlsClientAuth: false,
+      selfSignedTlsClientAuth: true,
       getCertificate: (ctx) => peerCertificate(ctx),
       certificateAuthorized: (ctx) => ctx.req.socket.authorized === true,
       certificateSubjectMatches(ctx, property, expected) {
