@@ -249,7 +249,8 @@ class Transport:
 
     Attributes:
         timeout: seconds, a ``(connect, read)`` pair, or None for no timeout at all.
-        verify: verify TLS certificates (True), or the path of a CA bundle.
+        verify: verify TLS certificates (True), or the path of a CA bundle; None (the
+            default) leaves it to the session, whose own default is True.
         cert: a client certificate for mutual TLS: a path, or ``(certificate, key)``.
         proxies: requests' proxies: by scheme, ``all``, or ``scheme://host``.
         cookies: cookies to send.
@@ -264,10 +265,12 @@ class Transport:
             "timeout must be None, positive seconds or a (connect, read) pair",
         ),
     )
-    verify: bool | str = attrs.field(
-        default=True,  # a CA bundle path or a bool: "" would switch verification off, unsaid
+    verify: bool | str | None = attrs.field(
+        # None: the session's (``session.verify``, True unless set, and REQUESTS_CA_BUNDLE);
+        # a CA bundle path or a bool otherwise: "" would switch verification off, unsaid.
+        default=None,
         validator=_must(
-            lambda v: isinstance(v, bool) or (isinstance(v, str) and bool(v)),
+            lambda v: v is None or isinstance(v, bool) or (isinstance(v, str) and bool(v)),
             "verify must be a bool or the path of a CA bundle",
         ),
     )

@@ -39,6 +39,7 @@ from oauth2kit import (
     PluginNotAvailable,
     SelfSignedTlsClientAuth,
     TlsClientAuth,
+    TransportError,
     UnsupportedClientCredentials,
     hookimpl,
 )
@@ -91,7 +92,7 @@ def test_a_pair_or_one_pem_is_kept_with_absolute_paths(
     method: type[TlsClientAuth], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     assert method("c", MTLS_CLIENT).cert == MTLS_CLIENT
-    assert method("c", [Path(MTLS_CLIENT[0]), Path(MTLS_CLIENT[1])]).cert == MTLS_CLIENT
+    assert method("c", [Path(MTLS_CLIENT[0]), Path(MTLS_CLIENT[1])]).cert == MTLS_CLIENT  # type: ignore[arg-type] # a list, accepted too
     bundle = one_pem(tmp_path, MTLS_CLIENT)
     monkeypatch.chdir(tmp_path)
     # A relative path is resolved now: later requests do not depend on the cwd.
@@ -316,9 +317,8 @@ def test_a_method_whose_plugin_is_not_loaded_fails_before_sending() -> None:
 def server_ca(auth_server: AuthServer, monkeypatch: pytest.MonkeyPatch) -> None:
     """Trust the test server's CA, for the client's requests and the tests' own.
 
-    A client has no CA-bundle setting of its own (``requests_kwargs={"verify": ...}`` is per
-    call, and `requests` ignores ``session.verify`` when a call passes one), so the process
-    trusts it, as a deployment with a private CA would.
+    Through the environment, as a deployment with a private CA may do; a client's session can
+    carry it instead (``session.verify``), as the test after this fixture shows.
     """
     monkeypatch.setenv("REQUESTS_CA_BUNDLE", auth_server.tls_file("ca.pem"))
 
@@ -574,3 +574,26 @@ def test_a_later_hook_that_replaces_the_form_does_not_lose_the_certificate(
     )
     token = client.client_credentials(scope="api:read")
     assert protected(auth_server, token, MTLS_CLIENT).status_code == 200
+
+
+@pytest.mark.integration
+def test_the_sessions_ca_bundle_is_honoured(
+    auth_server: AuthServer, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """``session.verify`` trusts the private CA: the client leaves verification to the session."""
+    monkeypatch.delenv("REQUESTS_CA_BUNDLE", raising=False)
+    monkeypatch.delenv("CURL_CA_BUNDLE", raising=False)
+    session = requests.Session()
+    session.verify = auth_server.tls_file("ca.pem")
+    client = OAuth2Client(
+        auth_server.token_endpoint,
+        auth=("mtls-client", one_pem(tmp_path, MTLS_CLIENT)),
+        token_endpoint_auth_method="tls_client_auth",
+        mtls_endpoint_aliases=aliases_of(auth_server),
+        session=session,
+        plugins=PluginHost(),
+    )
+    assert client.client_credentials(scope="api:read").access_token
+    session.verify = True  # the system's CAs do not know the test server's
+    with pytest.raises(TransportError, match=r"TLS failed|certificate"):
+        client.client_credentials(scope="api:read")
