@@ -62,8 +62,8 @@ _LAZY_NAMES = {name: module for module, names in _LAZY_KERNEL.items() for name i
 
 def __getattr__(name: str) -> Any:
     """Resolve kernel names that are costly to import, and names that plugins provide."""
-    if name == "hookspecs":  # `from oauth2kit import hookspecs` asks the package first
-        return importlib.import_module("oauth2kit.hookspecs")
+    if name in ("hookspecs", "jose"):  # `from oauth2kit import jose` asks the package first
+        return importlib.import_module(f"oauth2kit.{name}")
     if name in _LAZY_NAMES:
         value = getattr(importlib.import_module(_LAZY_NAMES[name]), name)
         globals()[name] = value

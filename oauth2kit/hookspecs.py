@@ -229,9 +229,17 @@ def oauth2kit_expected_issuer(client: OAuth2Client, received: str | None) -> str
 def oauth2kit_jose_backend(alg: str, operation: str) -> Any:
     """Return the JOSE backend for `operation` (sign, verify, encrypt, decrypt) with `alg`.
 
-    Return None to leave the choice to the next plugin and finally to the JOSE facade.
+    `alg` is a JWS ``alg`` (operations sign and verify), a JWE ``alg`` (encrypt and
+    decrypt: key management) or a JWE ``enc`` (encrypt and decrypt: content encryption).
+    The backend is an object with the methods of `oauth2kit.jose.JoseBackend` for that
+    operation; the facade has already applied its policy (allow-lists, size caps, key
+    choice) when it calls the backend. Return None to leave the choice to the next plugin
+    and finally to the facade (python-jose where it covers the algorithm, else
+    `cryptography`).
 
-    Reserved: specified now for the JOSE facade, which will call it.
+    The facade asks the process-wide default host only, and only once it exists; it keeps
+    each answer per (alg, operation) until a plugin is registered or unregistered, so a
+    plugin's answer must not depend on anything else.
     """
 
 
