@@ -339,6 +339,10 @@ class OAuth2Client(SeedAPI):
             if method is not None:
                 msg = "token_endpoint_auth_method applies to credentials, not to an auth handler"
                 raise UnsupportedClientCredentials(msg)
+            if isinstance(name := getattr(auth, "method_name", None), str):
+                # A method built by hand: its plugin (and its hooks) must be there for this
+                # client too, imported if lazy, and not blocked.
+                self.lookup(self.plugins.client_auth_methods, name)
             return auth
         if auth is not None:
             client_id, (secret, key) = _split_auth(auth)

@@ -31,6 +31,10 @@ class BaseClientAuthenticationMethod(requests.auth.AuthBase):
         client_id: the client identifier.
     """
 
+    method_name: str | None = None
+    """The name the method's plugin registers it under (``client_secret_basic``, ...): a
+    client given an instance makes sure that plugin is loaded and not blocked for it."""
+
     def __init__(self, client_id: str) -> None:
         if not _is_text(client_id) or not client_id:
             msg = f"client_id must be a non-empty str, got {client_id!r}"
