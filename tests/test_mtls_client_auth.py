@@ -36,7 +36,6 @@ from oauth2kit import (
     OAuth2ClientCredentialsAuth,
     PluginDisabled,
     PluginHost,
-    PluginNotAvailable,
     SelfSignedTlsClientAuth,
     TlsClientAuth,
     TransportError,
@@ -300,14 +299,18 @@ def test_another_certificate_for_one_call_is_refused_before_sending() -> None:
         client.client_credentials(requests_kwargs={"cert": OTHER_CLIENT})
 
 
-def test_a_method_whose_plugin_is_not_loaded_fails_before_sending() -> None:
-    # `auth=` an instance does not make the client's host import the plugin that presents
-    # the certificate; the request would go out without it. Nothing listens at AS.
-    client = OAuth2Client(
-        f"{AS}/token", auth=TlsClientAuth("mtls-client", MTLS_CLIENT), plugins=PluginHost()
-    )
-    with pytest.raises(PluginNotAvailable, match=r"plugin 'auth\.tls_client_auth' is not loaded"):
-        client.client_credentials()
+def test_a_method_given_as_an_instance_brings_its_plugin() -> None:
+    # The plugin presents the certificate: a client given the method itself loads it (the
+    # family is lazy), and refuses it when the plugin is blocked for that client.
+    host = PluginHost()
+    assert host.status("auth.tls_client_auth") is None  # not imported yet
+    OAuth2Client(f"{AS}/token", auth=TlsClientAuth("mtls-client", MTLS_CLIENT), plugins=host)
+    assert host.is_loaded("auth.tls_client_auth")
+    with pytest.raises(PluginDisabled, match=r"'auth\.tls_client_auth'"):
+        OAuth2Client(
+            f"{AS}/token", auth=TlsClientAuth("mtls-client", MTLS_CLIENT), plugins=host,
+            disable_plugins=["auth.tls_client_auth"],
+        )  # fmt: skip
 
 
 # --- end to end, on the test server's mTLS listener -------------------------------------------
