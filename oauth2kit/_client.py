@@ -453,8 +453,9 @@ def _split_auth(auth: object) -> tuple[str, tuple[object, object]]:
             raise UnsupportedClientCredentials(msg)
         if isinstance(credential, str):
             return client_id, (credential, None)
-        if isinstance(credential, dict) or hasattr(credential, "private_bytes"):
-            return client_id, (None, credential)
+        # Any other credential (a JWK, a key object, a certificate pair) is the method's to
+        # check, when it is built.
+        return client_id, (None, credential)
     msg = (
         f"auth of type {type(auth).__name__} is not supported: use an AuthBase, a"
         " (client_id, client secret or private key) tuple, or a client_id"

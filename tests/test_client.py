@@ -317,14 +317,16 @@ def test_auth_resolution_table() -> None:
     assert "s3cr3t" == by_name.client_secret
 
 
-def test_private_key_needs_a_plugin_until_one_exists() -> None:
-    # private_key_jwt is not a built-in yet: the error names the missing registry entry.
+def test_a_private_key_needs_its_plugin() -> None:
+    # The key goes to private_key_jwt; with its plugin blocked the error names it.
+    host = PluginHost(disable=["auth.private_key_jwt"])
     with pytest.raises(PluginNotAvailable, match="private_key_jwt"):
-        OAuth2Client(TOKEN_ENDPOINT, auth=("c", {"kty": "EC", "d": "x"}))
+        OAuth2Client(TOKEN_ENDPOINT, auth=("c", {"kty": "EC", "d": "x"}), plugins=host)
 
 
 def test_unsupported_credential_type() -> None:
-    with pytest.raises(UnsupportedClientCredentials, match="not supported"):
+    # A credential of no known kind is the method's to refuse, when it is built.
+    with pytest.raises(UnsupportedClientCredentials, match="private signing key"):
         OAuth2Client(TOKEN_ENDPOINT, auth=("c", object()))
     with pytest.raises(UnsupportedClientCredentials, match="not supported"):
         OAuth2Client(TOKEN_ENDPOINT, auth=42)  # type: ignore[arg-type]
@@ -889,9 +891,9 @@ def test_bad_requests_kwargs(requests_kwargs: Any, message: str) -> None:
         ({"client_secret": b"bytes"}, UnsupportedClientCredentials, "client_secret must be a non-empty str, got bytes"),
         ({"client_secret": ""}, UnsupportedClientCredentials, "client_secret must be a non-empty str"),
         # A PEM string or a public key is not a client secret: it must not become
-        # client_secret_post. The private_key_jwt plugin (none yet) checks the key itself.
-        ({"private_key": "-----BEGIN PRIVATE KEY-----"}, PluginNotAvailable, "'private_key_jwt'"),
-        ({"private_key": {"kty": "EC", "x": "public only"}}, PluginNotAvailable, "'private_key_jwt'"),
+        # client_secret_post. The private_key_jwt plugin checks the key itself.
+        ({"private_key": "-----BEGIN PRIVATE KEY-----"}, UnsupportedClientCredentials, "private signing key"),
+        ({"private_key": {"kty": "EC", "x": "public only"}}, UnsupportedClientCredentials, "private signing key"),
     ],
 )  # fmt: skip
 def test_credentials_of_the_wrong_kind(

@@ -51,9 +51,16 @@ from o2k_builtins.ciba.backchannel_authentication import (
     MissingUserCode,
     UnknownUserId,
 )
+from o2k_builtins.client_auth._assertions import (
+    BaseClientAssertionAuthenticationMethod,
+    InvalidClientAssertionSigningKeyOrAlg,
+    MissingClientAssertionAudience,
+)
 from o2k_builtins.client_auth._mtls import InvalidClientCertificate, InvalidMtlsEndpointAliases
 from o2k_builtins.client_auth.client_secret_basic import ClientSecretBasic
+from o2k_builtins.client_auth.client_secret_jwt import ClientSecretJwt
 from o2k_builtins.client_auth.client_secret_post import ClientSecretPost
+from o2k_builtins.client_auth.private_key_jwt import PrivateKeyJwt
 from o2k_builtins.client_auth.public_app import PublicApp
 from o2k_builtins.client_auth.self_signed_tls_client_auth import SelfSignedTlsClientAuth
 from o2k_builtins.client_auth.tls_client_auth import TlsClientAuth
@@ -128,10 +135,12 @@ __all__ = [
     "BackChannelAuthenticationPollingJob",
     "BackChannelAuthenticationPoolingJob",
     "BackChannelAuthenticationResponse",
+    "BaseClientAssertionAuthenticationMethod",
     "BaseTokenEndpointPollingJob",
     "BaseTokenEndpointPoolingJob",
     "ClientRegistration",
     "ClientSecretBasic",
+    "ClientSecretJwt",
     "ClientSecretPost",
     "CodeChallengeMethods",
     "ConsentRequired",
@@ -147,6 +156,7 @@ __all__ = [
     "InvalidBackChannelAuthenticationResponse",
     "InvalidBackchannelAuthenticationRequestHintParam",
     "InvalidBindingMessage",
+    "InvalidClientAssertionSigningKeyOrAlg",
     "InvalidClientCertificate",
     "InvalidClientMetadata",
     "InvalidCodeVerifierParam",
@@ -169,6 +179,7 @@ __all__ = [
     "MismatchingState",
     "MissingAuthCode",
     "MissingAuthRequestId",
+    "MissingClientAssertionAudience",
     "MissingDeviceCode",
     "MissingIssuer",
     "MissingIssuerParam",
@@ -181,6 +192,7 @@ __all__ = [
     "OAuth2DeviceCodeAuth",
     "OAuth2ResourceOwnerPasswordAuth",
     "PkceUtils",
+    "PrivateKeyJwt",
     "PublicApp",
     "RegistrationError",
     "RegistrationNotManageable",
