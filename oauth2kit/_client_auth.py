@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from typing import ClassVar
 from urllib.parse import parse_qsl
 
 import requests
@@ -31,7 +32,7 @@ class BaseClientAuthenticationMethod(requests.auth.AuthBase):
         client_id: the client identifier.
     """
 
-    method_name: str | None = None
+    method_name: ClassVar[str | None] = None
     """The name the method's plugin registers it under (``client_secret_basic``, ...): a
     client given an instance makes sure that plugin is loaded and not blocked for it."""
 

@@ -185,11 +185,10 @@ def test_endpoint_metadata_without_a_plugin_is_validated() -> None:
 def test_a_setting_no_plugin_provides_is_refused_not_silently_kept(name: str) -> None:
     # Every seed setting belongs to a plugin: with none loaded, each one is refused.
     nothing = PluginHost(load_entry_points=False)
+    setting: dict[str, Any] = {name: SEED_SETTINGS[name]}
     credentials = requests.auth.HTTPBasicAuth("client", "s3cr3t")
     with pytest.raises(PluginNotAvailable, match=f"no plugin provides settings entry '{name}'"):
-        OAuth2Client(
-            TOKEN_ENDPOINT, auth=credentials, plugins=nothing, **{name: SEED_SETTINGS[name]}
-        )
+        OAuth2Client(TOKEN_ENDPOINT, auth=credentials, plugins=nothing, **setting)
 
 
 @pytest.mark.parametrize("name", ENDPOINT_SETTINGS)
