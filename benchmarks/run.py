@@ -28,6 +28,7 @@ from typing import Any
 # import as top-level modules; this keeps `python -m` and other launchers working too.
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
+import assertions
 import auth_cost
 import construction
 import import_cost
@@ -136,6 +137,18 @@ def main(argv: list[str] | None = None) -> int:
         print(f"  {note}")
     targets += found
     results["construction"] = rows
+
+    rows, found = assertions.run(auth_repeats)
+    for alg in assertions.ALGS:
+        group = [row for row in rows if row.extra.get("alg") == alg]
+        print_table(
+            f"Client assertion (private_key_jwt), {alg}: one signed assertion",
+            group,
+            _ref(group, f"floor_{alg.lower()}"),
+            extra_cols=("paired ratio",),
+        )
+    targets += found
+    results["assertions"] = rows
 
     tables, found, notes = roundtrip.run(trip_repeats, trip_calls)
     for table in tables:
