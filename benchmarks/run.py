@@ -31,6 +31,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 import assertions
 import auth_cost
 import construction
+import id_token
 import import_cost
 import roundtrip
 from _common import Row, Target, print_table, to_jsonable
@@ -149,6 +150,16 @@ def main(argv: list[str] | None = None) -> int:
         )
     targets += found
     results["assertions"] = rows
+
+    rows, found = id_token.run(auth_repeats)
+    print_table(
+        "ID token validation, RS256, from the compact string (keys cached)",
+        rows,
+        _ref(rows, "floor"),
+        extra_cols=("paired ratio",),
+    )
+    targets += found
+    results["id_token"] = rows
 
     tables, found, notes = roundtrip.run(trip_repeats, trip_calls)
     for table in tables:

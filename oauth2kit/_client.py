@@ -307,6 +307,7 @@ class OAuth2Client(SeedAPI):
         if "grant_type" in params:
             msg = f"grant_type is set by the {name!r} grant; pass the grant's name to grant()"
             raise InvalidParam(msg)
+        given = dict(params)  # for `finish`, which sees what the caller gave
         try:
             fields = grant_type.build(self, params)
         except OAuth2KitError:
@@ -318,7 +319,8 @@ class OAuth2Client(SeedAPI):
         token: BearerToken = self.call(
             "token_endpoint", data, grant=name, options=options, requests_kwargs=requests_kwargs
         )
-        return token
+        finish = getattr(grant_type, "finish", None)
+        return token if finish is None else finish(self, token, given)
 
     def run(self, name: str, /, **params: Any) -> Any:
         """Run the operation that a plugin registered as `name`, with `params`."""

@@ -80,6 +80,12 @@ class GrantType(Protocol):
         """
         ...
 
+    # Optional: a grant may also define
+    #     def finish(self, client, token, params) -> BearerToken
+    # which `OAuth2Client.grant` calls with the token obtained and the parameters the caller
+    # gave (before `build` consumed them), and returns what it returns: the authorization
+    # code grant validates the ID token there, and returns the token with it decrypted.
+
 
 ClientAuthFactory: TypeAlias = Callable[..., "requests.auth.AuthBase"]
 """What a client authentication plugin registers: builds a client authentication method.

@@ -51,6 +51,7 @@ SECRETS = {
 def code_client(server: AuthServer, client_id: str, **settings: Any) -> OAuth2Client:
     """A client of `server` for the code flow, with its issuer and RFC 9207 support."""
     secret = SECRETS.get(client_id)
+    settings.setdefault("jwks_uri", server.discovery["jwks_uri"])  # ID tokens are validated
     return OAuth2Client(
         server.token_endpoint,
         auth=(client_id, secret) if secret else client_id,
@@ -369,7 +370,7 @@ def test_a_rejected_id_token_fails_the_exchange(auth_server: AuthServer) -> None
 
 def test_without_an_oidc_plugin_the_exchange_works(auth_server: AuthServer) -> None:
     host = PluginHost(disable=["oidc.*"])
-    client = code_client(auth_server, "web-basic", plugins=host)
+    client = code_client(auth_server, "web-basic", plugins=host, jwks_uri=None)
     request = client.authorization_request(scope="openid")
     token = client.authorization_code(request.validate_callback(auth_server.authorize(request.uri)))
     assert token.id_token is not None

@@ -163,11 +163,12 @@ def test_introspection_with_a_wrong_secret_raises_invalid_client(auth_server: Au
         intruder.introspect_token("any-token")
 
 
-def test_a_jwt_introspection_answer_is_refused_until_it_can_be_verified(
+def test_a_jwt_introspection_answer_is_refused_without_the_plugin_that_verifies_it(
     auth_server: AuthServer,
 ) -> None:
     token = client(auth_server, "cc-basic").client_credentials()
-    resource_server = client(auth_server, "rs-introspector-jwt")
+    unverified = PluginHost(disable=["oidc.signed_responses"])
+    resource_server = client(auth_server, "rs-introspector-jwt", unverified)
     accept = {"headers": {"Accept": "application/token-introspection+jwt"}}
     with pytest.raises(UnsupportedIntrospectionResponse, match="RFC 9701") as caught:
         resource_server.introspect_token(token, requests_kwargs=accept)
@@ -212,8 +213,11 @@ def test_userinfo_after_revocation_is_refused(auth_server: AuthServer) -> None:
         web.userinfo(token)
 
 
-def test_signed_userinfo_is_refused_until_it_can_be_verified(auth_server: AuthServer) -> None:
+def test_signed_userinfo_is_refused_without_the_plugin_that_verifies_it(
+    auth_server: AuthServer,
+) -> None:
     token = user_token(auth_server, "jwt-userinfo")
+    unverified = PluginHost(disable=["oidc.signed_responses"])
     with pytest.raises(UnsupportedUserinfoResponse, match="application/jwt") as caught:
-        client(auth_server, "jwt-userinfo").userinfo(token)
+        client(auth_server, "jwt-userinfo", unverified).userinfo(token)
     assert 200 == caught.value.response.status_code

@@ -480,6 +480,8 @@ const configuration = {
   enabledJWA: {
     // RS256 and PS256 DPoP proofs too, not only the default ES256/Ed25519/EdDSA.
     dPoPSigningAlgValues: ['ES256', 'PS256', 'RS256', 'Ed25519', 'EdDSA'],
+    // HS256 ID tokens too (client idt-hs256), signed with the client secret.
+    idTokenSigningAlgValues: ['RS256', 'PS256', 'ES256', 'EdDSA', 'HS256'],
   },
   // The built-in fetch refuses loopback addresses (SSRF guard); here every client jwks_uri and
   // back-channel logout URI is on loopback by design, so drop the guarding dispatcher.

@@ -151,8 +151,22 @@ def authorization_request(
         dpop=bool(dpop),
         dpop_alg=dpop_alg or "ES256",
         dpop_key=dpop_key,
+        response_decoder=_jarm_decoder(client),
         **kwargs,
     )
+
+
+def _jarm_decoder(client: OAuth2Client) -> Any:
+    """The OpenID Connect plugin's JARM verification for `client`'s callbacks, if installed."""
+    try:
+        client.lookup(client.plugins.operations, "decode_jarm_response")
+    except PluginNotAvailable:
+        return None
+
+    def decode(jwt: str, **context: Any) -> Any:
+        return client.run("decode_jarm_response", response=jwt, **context)
+
+    return decode
 
 
 @hookimpl

@@ -37,8 +37,10 @@ from o2k_builtins.authorization.pkce import CodeChallengeMethods, PkceUtils, che
 from oauth2kit import InvalidParam, normalize_scope, parse_expires_in
 
 if TYPE_CHECKING:
-    from collections.abc import Iterable, Mapping
+    from collections.abc import Callable, Iterable, Mapping
     from types import EllipsisType
+
+    from o2k_builtins.oidc.request_objects import RequestParameterAuthorizationRequest
 
 
 class ResponseTypes(StrEnum):
@@ -167,6 +169,14 @@ def generated_dpop_key(alg: object) -> Any:
     import oauth2kit  # noqa: PLC0415 - resolved through the plugin host, on first need
 
     return oauth2kit.DPoPKey.generate(_required_text("dpop_alg", alg))
+
+
+def _jar() -> type[RequestParameterAuthorizationRequest]:
+    """The request object class, from the plugin that exports it (``oidc.request_objects``)."""
+    import oauth2kit  # noqa: PLC0415 - resolved through the plugin host, on first need
+
+    cls: type[RequestParameterAuthorizationRequest] = oauth2kit.RequestParameterAuthorizationRequest
+    return cls
 
 
 @attrs.frozen(init=False, repr=False)
@@ -300,6 +310,10 @@ class AuthorizationRequest:
     authorization_response_iss_parameter_supported: bool
     dpop_key: Any
     kwargs: dict[str, Any]
+    # Verifies a JWT-secured (JARM) callback; set by the client that built the request.
+    response_decoder: Callable[..., Mapping[str, str]] | None = attrs.field(
+        default=None, eq=False, repr=False
+    )
 
     def __init__(
         self, authorization_endpoint: str, *, client_id: str, redirect_uri: str | None = None,
@@ -309,7 +323,8 @@ class AuthorizationRequest:
         code_challenge_method: str | None = CodeChallengeMethods.S256,
         acr_values: str | Iterable[str] | None = None, max_age: int | None = None,
         issuer: str | None = None, authorization_response_iss_parameter_supported: bool = False,
-        dpop: bool = False, dpop_alg: str = "ES256", dpop_key: Any = None, **kwargs: Any,
+        dpop: bool = False, dpop_alg: str = "ES256", dpop_key: Any = None,
+        response_decoder: Callable[..., Mapping[str, str]] | None = None, **kwargs: Any,
     ) -> None:  # fmt: skip
         if response_type != ResponseTypes.CODE:
             raise UnsupportedResponseTypeParam(response_type)
@@ -363,6 +378,7 @@ class AuthorizationRequest:
             authorization_response_iss_parameter_supported,
             dpop_key,
             {name: _parameter(name, value) for name, value in kwargs.items() if value is not None},
+            response_decoder,
         )
 
     @classmethod
@@ -440,6 +456,38 @@ class AuthorizationRequest:
             "dpop_key": self.dpop_key,
             **self.kwargs,
         }
+
+    # --- request objects (RFC 9101), by the ``oidc.request_objects`` plugin ---------------
+
+    def sign(
+        self, jwk: Any, alg: str | None = None, lifetime: int | None = None, **kwargs: Any
+    ) -> RequestParameterAuthorizationRequest:
+        """This request as a signed request object; `kwargs` are sent beside it."""
+        return _jar().from_request(self, jwk, alg, lifetime=lifetime, params=kwargs)
+
+    def sign_request_jwt(
+        self, jwk: Any, alg: str | None = None, lifetime: int | None = None
+    ) -> str:
+        """The signed request object of this request (a compact JWS)."""
+        return self.sign(jwk, alg, lifetime).request
+
+    def sign_and_encrypt(  # noqa: PLR0917 - the seed's signature
+        self, sign_jwk: Any, enc_jwk: Any, sign_alg: str | None = None,
+        enc_alg: str | None = None, enc: str = "A128CBC-HS256", lifetime: int | None = None,
+        **kwargs: Any,
+    ) -> RequestParameterAuthorizationRequest:  # fmt: skip
+        """This request as a request object signed, then encrypted to the server's key."""
+        return _jar().from_request(
+            self, sign_jwk, sign_alg, lifetime=lifetime, enc_jwk=enc_jwk, enc_alg=enc_alg,
+            enc=enc, params=kwargs,
+        )  # fmt: skip
+
+    def sign_and_encrypt_request_jwt(  # noqa: PLR0917 - the seed's signature
+        self, sign_jwk: Any, enc_jwk: Any, sign_alg: str | None = None,
+        enc_alg: str | None = None, enc: str = "A128CBC-HS256", lifetime: int | None = None,
+    ) -> str:  # fmt: skip
+        """The signed-then-encrypted request object of this request (a compact JWE)."""
+        return self.sign_and_encrypt(sign_jwk, enc_jwk, sign_alg, enc_alg, enc, lifetime).request
 
     # --- the callback ---------------------------------------------------------------------
 
@@ -521,6 +569,16 @@ class AuthorizationRequest:
         params = dict(pairs)
         if len(params) != len(pairs):  # RFC 6749 section 3.1: no parameter more than once
             raise InvalidAuthResponse("the callback repeats a parameter", self, response)
+        if params.keys() == {"response"}:  # JWT-secured (JARM): the parameters are inside
+            if self.response_decoder is None:
+                msg = (
+                    "the callback is a JWT-secured (JARM) response, which only a request built"
+                    " by client.authorization_request() can verify"
+                )
+                raise InvalidAuthResponse(msg, self, response)
+            params = dict(
+                self.response_decoder(params["response"], request=self, callback=response)
+            )
         return params
 
 

@@ -15,6 +15,7 @@ from o2k_builtins.authorization.model import (
     AuthorizationRequest,
     RequestUriParameterAuthorizationRequest,
 )
+from o2k_builtins.oidc.request_objects import RequestParameterAuthorizationRequest
 from oauth2kit import InvalidParam, OAuth2Error, Setting, hookimpl, parse_expires_in
 
 if TYPE_CHECKING:
@@ -28,23 +29,31 @@ class InvalidPushedAuthorizationResponse(OAuth2Error):
 
 
 def pushed_authorization_request(
-    client: OAuth2Client, authorization_request: AuthorizationRequest,
+    client: OAuth2Client,
+    authorization_request: AuthorizationRequest | RequestParameterAuthorizationRequest,
     requests_kwargs: dict[str, Any] | None = None,
 ) -> RequestUriParameterAuthorizationRequest:  # fmt: skip
     """The operation: push `authorization_request`, return the request that refers to it.
 
     Its parameters go in the form once each, ``client_id`` included: RFC 9126 section 2.1
     wants it there whatever the client authentication (HTTP Basic too). A request bound
-    to a DPoP key sends its proof with the DPoP plugin's ``dpop_key`` option.
+    to a DPoP key sends its proof with the DPoP plugin's ``dpop_key`` option. A signed
+    request (`RequestParameterAuthorizationRequest`, RFC 9101) pushes its ``request`` JWT.
 
     Raises:
-        InvalidParam: `authorization_request` is not an `AuthorizationRequest`.
+        InvalidParam: `authorization_request` is not an authorization request.
         MissingEndpointUri: the client has no ``pushed_authorization_request_endpoint``.
         EndpointError: (or the subclass for its code) the server refused the request.
         InvalidPushedAuthorizationResponse: the server's success answer is unusable.
     """
-    if not isinstance(cast("object", authorization_request), AuthorizationRequest):
-        msg = f"expected an AuthorizationRequest, got {type(authorization_request).__name__}"
+    if not isinstance(
+        cast("object", authorization_request),
+        AuthorizationRequest | RequestParameterAuthorizationRequest,
+    ):
+        msg = (
+            "expected an AuthorizationRequest or a RequestParameterAuthorizationRequest,"
+            f" got {type(authorization_request).__name__}"
+        )
         raise InvalidParam(msg)
     dpop_key = authorization_request.dpop_key
     options = {"dpop_key": dpop_key} if dpop_key is not None else None

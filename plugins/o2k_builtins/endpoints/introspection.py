@@ -3,9 +3,9 @@
 Provides the ``introspection_endpoint`` setting and the operation behind
 `OAuth2Client.introspect_token`, which returns the server's JSON answer as a dict (or the
 body as text when it is not JSON, as upstream). Answers are parsed by media type: the JWT
-answers of RFC 9701 (``application/token-introspection+jwt``) need a verified signature,
-which comes with the JOSE facade; until then they raise `UnsupportedIntrospectionResponse`
-rather than pass for verified data.
+answers of RFC 9701 (``application/token-introspection+jwt``) need a verified signature:
+the ``oidc.signed_responses`` plugin parses them first; without it they raise
+`UnsupportedIntrospectionResponse` rather than pass for verified data.
 """
 
 from __future__ import annotations
@@ -53,7 +53,7 @@ def introspect_token(
         IntrospectionError: (or the class of its code, e.g. `InvalidClient`) for a
             standard error answer.
         UnknownIntrospectionError: for an error answer that is not a standard one.
-        UnsupportedIntrospectionResponse: for a JWT answer (RFC 9701), not supported yet.
+        UnsupportedIntrospectionResponse: for a JWT answer (RFC 9701) that no plugin verified.
     """
     # `token` defaults to None because the typed methods leave a None out; it is refused here.
     form = {**introspect_kwargs, **token_fields(token, token_type_hint)}
@@ -71,7 +71,7 @@ def introspect_token(
 def _jwt_answer(call: EndpointCall, response: EndpointResponse) -> object:
     message = (
         f"{ENDPOINT} answered a signed JWT ({JWT_RESPONSE}, RFC 9701), which needs a"
-        " verified signature: not supported yet; ask for JSON (the default Accept header)"
+        " verified signature, by the oidc.signed_responses plugin; or ask for JSON"
     )
     raise UnsupportedIntrospectionResponse(response.response, call.client, message)
 
@@ -81,8 +81,8 @@ def _json_answer(call: EndpointCall, response: EndpointResponse) -> object:  # n
     return response.response.text if response.data is None else response.data
 
 
-# Media type -> parser; JSON (and anything else) by default. RFC 9701 goes here once the
-# JOSE facade can verify the answer against the server's keys.
+# Media type -> parser; JSON (and anything else) by default. RFC 9701 answers are verified
+# (and parsed first) by the oidc.signed_responses plugin; this is the refusal without it.
 _PARSERS = {JWT_RESPONSE: _jwt_answer}
 
 

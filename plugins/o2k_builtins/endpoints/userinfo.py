@@ -2,8 +2,9 @@
 
 Provides the ``userinfo_endpoint`` setting and the operation behind `OAuth2Client.userinfo`,
 which POSTs (as upstream) with the access token as the request's authentication and returns
-the claims. Signed or encrypted answers (``application/jwt``) need the JOSE facade; until
-then they raise `UnsupportedUserinfoResponse` rather than pass for verified claims.
+the claims. Signed or encrypted answers (``application/jwt``) are verified by the
+``oidc.signed_responses`` plugin, which parses them first; without it they raise
+`UnsupportedUserinfoResponse` rather than pass for verified claims.
 """
 
 from __future__ import annotations
@@ -40,7 +41,7 @@ class InvalidUserinfoResponse(OAuth2Error):
 
 
 class UnsupportedUserinfoResponse(InvalidUserinfoResponse):
-    """The userinfo endpoint answered a JWT (signed or encrypted claims): not supported yet."""
+    """The userinfo endpoint answered a JWT that no plugin verified (oidc.signed_responses)."""
 
 
 def _access_token_auth(access_token: object) -> requests.auth.AuthBase:
@@ -125,7 +126,7 @@ def oauth2kit_parse_response(call: EndpointCall, response: EndpointResponse) -> 
     if response.content_type == JWT_RESPONSE:
         message = (
             f"{ENDPOINT} answered a JWT ({JWT_RESPONSE}): signed or encrypted userinfo"
-            " responses need JWT verification, not supported yet"
+            " responses need JWT verification, by the oidc.signed_responses plugin"
         )
         raise UnsupportedUserinfoResponse(response.response, call.client, message)
     if response.data is None:

@@ -7,9 +7,10 @@ code verifier, the redirect URI and any DPoP key the code is bound to.
 ID token validation: when ``validate`` is not False, the code came as an
 `AuthorizationResponse` and the token response has an ``id_token``, the token is passed
 to the ``validate_id_token`` operation, ``client.run("validate_id_token", token=token,
-azr=response)``, which raises to reject it. That operation belongs to the OpenID Connect
-plugin: without it (or with it disabled for the client) the ID token is not validated
-here. Its return value is not used; the grant returns the token the server issued.
+azr=response)``, which raises to reject it and returns the validated token (its ID token
+decrypted, if it was encrypted), which the grant returns. That operation belongs to the
+OpenID Connect plugin: without it (or with it disabled for the client) the ID token is not
+validated here.
 """
 
 from __future__ import annotations
@@ -95,6 +96,26 @@ class AuthorizationCodeGrant:
             raise InvalidParam(msg)
         return {"code": code, **params}
 
+    def finish(
+        self, client: OAuth2Client, token: BearerToken, given: dict[str, Any]
+    ) -> BearerToken:
+        """Validate the ID token of a code exchanged from an `AuthorizationResponse`.
+
+        Returns the validated token (its ID token decrypted, if it was encrypted), or the
+        token as issued when there is nothing to validate or no OpenID Connect plugin.
+        """
+        _EXCHANGES.finish()
+        response = given.get("code")
+        skip = given.get("validate") is False or token.id_token is None
+        if skip or not isinstance(response, AuthorizationResponse):
+            return token
+        try:
+            client.lookup(client.plugins.operations, "validate_id_token")
+        except PluginNotAvailable:  # no OpenID Connect plugin, or disabled for this client
+            return token
+        validated: BearerToken = client.run("validate_id_token", token=token, azr=response)
+        return validated
+
 
 def _redirect_uri(client: OAuth2Client) -> str | None:
     try:
@@ -124,21 +145,3 @@ def oauth2kit_prepare_request(call: EndpointCall) -> None:
     setting = client.lookup(client.plugins.settings, "dpop_key")
     key = found[0].dpop_key
     call.options["dpop_key"] = key if setting.convert is None else setting.convert(client, key)
-
-
-@hookimpl
-def oauth2kit_token_obtained(call: EndpointCall, token: BearerToken) -> None:
-    """Validate the ID token of a code exchanged from an `AuthorizationResponse`."""
-    found = _EXCHANGES.find(call)
-    if found is None:
-        return
-    _EXCHANGES.finish()
-    response, validate = found
-    if not validate or token.id_token is None:
-        return
-    client = call.client
-    try:
-        client.lookup(client.plugins.operations, "validate_id_token")
-    except PluginNotAvailable:  # no OpenID Connect plugin, or disabled for this client
-        return
-    client.run("validate_id_token", token=token, azr=response)

@@ -1,0 +1,1 @@
+"""OpenID Connect built-in plugins."""
