@@ -110,12 +110,7 @@ from o2k_builtins.endpoints.userinfo import (
     UserinfoError,
 )
 from o2k_builtins.grants.jwt_bearer import InvalidJwtAssertion
-from o2k_builtins.grants.refresh_token import MissingRefreshToken
-from o2k_builtins.grants.token_exchange import (
-    UnknownActorTokenType,
-    UnknownSubjectTokenType,
-    UnknownTokenType,
-)
+from o2k_builtins.grants.token_exchange import UnknownActorTokenType, UnknownSubjectTokenType
 from o2k_builtins.handlers.access_token import NonRenewableTokenError, OAuth2AccessTokenAuth
 from o2k_builtins.handlers.authorization_code import OAuth2AuthorizationCodeAuth
 from o2k_builtins.handlers.client_credentials import OAuth2ClientCredentialsAuth
@@ -151,6 +146,7 @@ from o2k_builtins.oidc.token_validation import (
     validate_jwt_access_token,
     validate_logout_token,
 )
+from o2k_builtins.shared_errors import MissingRefreshToken, UnknownTokenType
 
 __all__ = [
     "AccessDenied",

@@ -9,8 +9,7 @@ from __future__ import annotations
 from contextlib import contextmanager
 from typing import TYPE_CHECKING
 
-from o2k_builtins.grants.refresh_token import MissingRefreshToken
-from o2k_builtins.grants.token_exchange import UnknownTokenType
+from o2k_builtins.shared_errors import MissingRefreshToken, UnknownTokenType
 from oauth2kit import BearerToken, EndpointError, InvalidParam
 
 if TYPE_CHECKING:

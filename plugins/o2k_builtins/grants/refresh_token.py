@@ -4,19 +4,12 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any, Final
 
+from o2k_builtins.shared_errors import MissingRefreshToken
 from oauth2kit import BearerToken, InvalidParam, hookimpl, normalize_scope
 
 if TYPE_CHECKING:
     from oauth2kit import EndpointCall, EndpointResponse, OAuth2Client, Registry
     from oauth2kit.hookspecs import GrantType
-
-
-class MissingRefreshToken(InvalidParam):
-    """A refresh was asked for with a token that carries no refresh token."""
-
-    def __init__(self, token: object) -> None:
-        super().__init__("the token does not contain a refresh_token")
-        self.token = token
 
 
 class RefreshTokenGrant:

@@ -10,6 +10,7 @@ from __future__ import annotations
 import re
 from typing import TYPE_CHECKING, Any, Final
 
+from o2k_builtins.shared_errors import UnknownTokenType
 from oauth2kit import (
     BearerToken,
     InvalidParam,
@@ -33,20 +34,6 @@ ID_TOKEN: Final = TOKEN_TYPE_PREFIX + "id_token"
 
 # An absolute URI (RFC 3986 section 3.1): what a token type is when it is not a short name.
 _SCHEME = re.compile(r"[A-Za-z][A-Za-z0-9+.-]*:.")
-
-
-class UnknownTokenType(InvalidParam, TypeError):
-    """A token type cannot be determined, or does not fit the token it describes.
-
-    Attributes:
-        token: the token it was asked about (never shown in the message).
-        token_type: the type that was given, if any.
-    """
-
-    def __init__(self, message: str, token: object, token_type: str | None) -> None:
-        super().__init__(message)
-        self.token = token
-        self.token_type = token_type
 
 
 class UnknownSubjectTokenType(UnknownTokenType):
