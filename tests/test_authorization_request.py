@@ -120,6 +120,7 @@ def test_defaults() -> None:
     assert first.nonce != second.nonce
     assert first.code_verifier != second.code_verifier
     assert str(first) == repr(first) == first.uri
+    assert first.code_verifier is not None
     assert first.code_verifier not in repr(first)
 
 
@@ -315,6 +316,7 @@ def test_messages_hold_no_code() -> None:
     assert "the-secret-code" not in str(caught.value)
     response = azr.validate_callback(f"code=the-secret-code&state={azr.state}")
     assert "the-secret-code" not in repr(response)
+    assert azr.code_verifier is not None
     assert azr.code_verifier not in repr(response)
 
 
