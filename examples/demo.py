@@ -21,6 +21,7 @@ import requests
 from oauth2kit import (
     AuthorizationPending,
     BearerToken,
+    IdToken,
     InvalidGrant,
     InvalidScope,
     OAuth2Client,
@@ -99,7 +100,7 @@ def code_flow(server: AuthServer) -> tuple[OAuth2Client, BearerToken]:
     step("Authorization code with PKCE, the client configured by discovery")
     client = OAuth2Client.from_discovery_endpoint(
         issuer=server.issuer, auth="public-app", redirect_uri=REDIRECT_URI
-    )
+    )  # the server's jwks_uri too: the ID token is validated with its keys
     print(f"  discovered: {client!r}")
     request = client.authorization_request(scope="openid api:read")
     print(f"  request: state, nonce and a {request.code_challenge_method} PKCE challenge")
@@ -108,6 +109,13 @@ def code_flow(server: AuthServer) -> tuple[OAuth2Client, BearerToken]:
     print(f"  the callback's state and issuer (RFC 9207) checked: iss={response.issuer!r}")
     token = client.authorization_code(response)
     print(f"  user alice's token: {token!r}")
+    id_token = token.id_token
+    if not isinstance(id_token, IdToken):  # the code flow validated it: an IdToken, verified
+        raise TypeError(f"the ID token was not validated: {type(id_token).__name__}")
+    print(
+        f"  its ID token, validated (signature, iss, aud, nonce, times): sub={id_token.subject!r},"
+        f" {id_token.alg} signed by key {id_token.kid!r}"
+    )
     return client, token
 
 

@@ -61,6 +61,9 @@ def test_demo_shows_a_refresh(demo: subprocess.CompletedProcess[str]) -> None:
 def test_demo_shows_the_user_flows(demo: subprocess.CompletedProcess[str]) -> None:
     lines = demo.stdout.splitlines()
     assert "  request: state, nonce and a S256 PKCE challenge" in lines
+    validated = [line for line in lines if line.startswith("  its ID token, validated")]
+    assert 1 == len(validated)
+    assert "sub='alice', RS256 signed by key" in validated[0]
     assert "  polled before approval: AuthorizationPending (authorization_pending)" in lines
     assert "  issued_token_type: urn:ietf:params:oauth:token-type:access_token" in lines
     assert "  protected resource says: HTTP 200 (sub='carol')" in lines
