@@ -227,7 +227,7 @@ def oauth2kit_expected_issuer(client: OAuth2Client, received: str | None) -> str
     Lets a vendor plugin resolve issuer templates (for example a ``{tenantid}`` placeholder)
     against the `received` value. Return None to expect ``client.issuer``.
 
-    Reserved: specified now for the OpenID Connect plugins, which will call it.
+    Called by the OpenID Connect plugins (ID tokens, JARM, signed responses).
     """
 
 
@@ -280,7 +280,7 @@ def oauth2kit_validate_id_token(
 ) -> None:  # fmt: skip
     """Check an ID token after the standard checks passed; raise to reject it.
 
-    Reserved: specified now for the ID token validation plugin, which will call it.
+    Called by the ``oidc.id_token`` plugin.
     """
 
 
