@@ -80,9 +80,10 @@ class OAuth2Client(SeedAPI):
         token_class: the token class to build from token responses; by default the class
             registered for the response's ``token_type``.
         session: the `requests.Session` to send requests with.
-        timeout: seconds before each request gives up (`requests` has no default timeout):
-            for the whole response body too, once its headers arrived. A ``(connect, read)``
-            pair keeps its `requests` meaning: a bound per connect and per socket read.
+        timeout: seconds before each call gives up (`requests` has no default timeout),
+            as a whole: connect, send, headers and body (the headers' bound needs the
+            ``transport.deadline`` plugin's adapter, which an unused session gets). A
+            ``(connect, read)`` pair keeps its `requests` meaning: per connect and per read.
         max_response_bytes: the largest response body read, once decompressed (1 MiB);
             a larger one raises `ResponseTooLarge` before it is all in memory.
         testing: skip endpoint URI validation altogether (otherwise URIs must be https, or

@@ -235,7 +235,10 @@ def _transmit(call: EndpointCall) -> EndpointResponse:
     except (requests.RequestException, urllib3.exceptions.HTTPError, OSError, ValueError) as exc:
         # OSError: a CA bundle or client certificate file that cannot be read;
         # ValueError: a URL that urllib3 cannot use (a DNS label over 63 characters).
-        msg = f"{call.method} {redact_uri(call.url)} failed: {_reason(exc)}"
+        reason = _reason(exc)
+        if time.monotonic() > deadline:  # the deadline's watchdog shut the connection
+            reason = "Timeout: no answer within the timeout (the whole call)"
+        msg = f"{call.method} {redact_uri(call.url)} failed: {reason}"
         raise TransportError(msg, request=getattr(exc, "request", None)) from exc
     logger.debug(
         "%s %s (%s) -> %s", call.method, redact_uri(call.url), call.grant or "-", raw.status_code
@@ -255,6 +258,8 @@ def _read_body(raw: requests.Response, limit: int, deadline: float) -> None:
     preloaded = b"" if stream is not None else raw.content or b""
     chunks, size = [preloaded], len(preloaded)
     try:
+        if time.monotonic() > deadline:  # the headers' deadline cut the connection short
+            raise _late(raw)
         while stream is not None and size <= limit:
             chunk = stream.read1(min(_PIECE, limit + 1 - size), decode_content=True)
             if not chunk:
@@ -262,8 +267,7 @@ def _read_body(raw: requests.Response, limit: int, deadline: float) -> None:
             chunks.append(chunk)
             size += len(chunk)
             if time.monotonic() > deadline:
-                msg = f"{redact_uri(raw.url)} did not answer within the timeout (the whole call)"
-                raise TransportError(msg, response=raw)
+                raise _late(raw)
         if size > limit:
             msg = f"{redact_uri(raw.url)} answered more than {limit} bytes (max_response_bytes)"
             raise ResponseTooLarge(msg, response=raw)
@@ -274,6 +278,11 @@ def _read_body(raw: requests.Response, limit: int, deadline: float) -> None:
 
 
 _PIECE = 64 * 1024
+
+
+def _late(raw: requests.Response) -> TransportError:
+    msg = f"{redact_uri(raw.url)} did not answer within the timeout (the whole call)"
+    return TransportError(msg, response=raw)
 
 
 def _reason(exc: BaseException) -> str:
@@ -327,6 +336,10 @@ def _parsed(call: EndpointCall, response: EndpointResponse) -> Any:
 def _request_kwargs(transport: Transport, url: str, testing: bool) -> dict[str, Any]:
     """What `requests` receives of `transport` for `url`, derived once (do not change it)."""
     kwargs = transport.as_kwargs()
+    if is_number(seconds := kwargs["timeout"]):
+        # A total too: the transport.deadline plugin bounds the headers' arrival by it (the
+        # body's, `_read_body`); urllib3 alone cuts each read's timeout down to what is left.
+        kwargs["timeout"] = urllib3.Timeout(connect=seconds, read=seconds, total=seconds)
     if not testing:
         kwargs["proxies"] = _no_proxy_for_plain_http(url, kwargs["proxies"])
     return kwargs

@@ -520,14 +520,15 @@ def test_accept_header_and_default_timeout() -> None:
     responses.post(TOKEN_ENDPOINT, json={"access_token": "t"})
     client().client_credentials()
     assert "application/json" == responses.calls[0].request.headers["Accept"]
-    assert 10.0 == sent_kwargs()["timeout"]
+    timeout = sent_kwargs()["timeout"]  # a urllib3 Timeout: per connect, per read, and in all
+    assert (10.0, 10.0, 10.0) == (timeout.connect_timeout, timeout.read_timeout, timeout.total)
 
 
 @responses.activate
 def test_timeout_can_be_overridden_per_call() -> None:
     responses.post(TOKEN_ENDPOINT, json={"access_token": "t"})
     client().client_credentials(requests_kwargs={"timeout": 3})
-    assert 3 == sent_kwargs()["timeout"]
+    assert 3 == sent_kwargs()["timeout"].total
 
 
 @responses.activate

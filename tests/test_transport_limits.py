@@ -16,9 +16,12 @@ import threading
 import time
 import traceback
 from collections.abc import Callable, Iterator
+from typing import Any
 
 import attrs
 import pytest
+import requests
+import requests.adapters
 
 from oauth2kit import InvalidParam, OAuth2Client, ResponseTooLarge, TransportError
 
@@ -174,3 +177,66 @@ def test_the_transport_repr_keeps_proxy_credentials_and_cookies_out() -> None:
     assert "proxy-password" not in shown
     assert "cookie-value" not in shown
     assert "proxy.example:3128" in shown  # what is not secret still shows
+
+
+def test_headers_dripped_byte_by_byte_end_at_the_timeout_of_the_whole_call(
+    serve: Callable[[Answer], str],
+) -> None:
+    """The status line and headers, each byte well within the per-read timeout."""
+
+    def drip(conn: socket.socket) -> None:
+        for byte in _head(len(TOKEN)) + (b"X-Padding: " + b"x" * 200 + b"\r\n") * 20:
+            conn.sendall(bytes([byte]))
+            time.sleep(0.05)  # about 4,000 bytes: over three minutes in all
+
+    url = serve(drip)
+    started = time.monotonic()
+    with pytest.raises(TransportError, match=r"within the timeout \(the whole call\)"):
+        _client(url, timeout=1).client_credentials()
+    assert time.monotonic() - started < 2.5
+
+
+def test_a_session_in_use_keeps_its_adapters(serve: Callable[[Answer], str]) -> None:
+    """Only an unused session with stock adapters gets the deadline adapter."""
+    url = serve(lambda conn: conn.sendall(_head(len(TOKEN)) + TOKEN))
+    fresh = _client(url)
+    assert "DeadlineAdapter" == type(fresh.session.get_adapter(url)).__name__
+    used = requests.Session()
+    stock: Any = used.get_adapter(url)
+    stock.poolmanager.connection_from_url(url)  # as after a request
+    kept = _client(url, session=used)
+    assert type(kept.session.get_adapter(url)) is requests.adapters.HTTPAdapter
+    assert "tok" == kept.client_credentials().access_token  # per-read timeouts, still fine
+
+
+def test_a_forked_child_leaves_the_parents_watched_connections_alone() -> None:
+    """The child's watchdog starts empty: shutting an inherited socket would cut the parent's."""
+    import os
+
+    from o2k_builtins.transport.deadline import _WATCHDOG
+
+    class Connection:
+        def __init__(self, sock: socket.socket | None) -> None:
+            self.sock = sock
+
+    ours, theirs = socket.socketpair()
+    with ours, theirs:
+        key = _WATCHDOG.watch(time.monotonic() + 0.2, Connection(ours))
+        pid = os.fork()
+        if pid == 0:  # the child watches a request of its own, past the parent's deadline
+            _WATCHDOG.watch(time.monotonic() + 10, Connection(None))
+            time.sleep(0.6)
+            os._exit(0)
+        _WATCHDOG.forget(key)  # the parent's request ended in time
+        for _ in range(100):  # an inherited, locked lock would hang the child: 5 s at most
+            done, status = os.waitpid(pid, os.WNOHANG)
+            if done:
+                break
+            time.sleep(0.05)
+        else:
+            os.kill(pid, 9)
+            os.waitpid(pid, 0)
+            pytest.fail("the forked child hung on the watchdog it inherited")
+        assert 0 == os.waitstatus_to_exitcode(status)
+        theirs.sendall(b"x")
+        assert b"x" == ours.recv(1)  # the child did not shut it

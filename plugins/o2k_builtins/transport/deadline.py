@@ -1,0 +1,157 @@
+"""A deadline on the whole call, headers included: entry point ``transport.deadline``.
+
+The kernel sends a numeric ``timeout`` to `requests` as a urllib3 `Timeout` whose ``total``
+is that timeout, and bounds the body's reading by it itself. A socket timeout bounds each
+read, though, not their sum: a server that sends its status line and headers a byte at a
+time, each within the timeout, would hold the call for as long as it likes. This plugin
+mounts, on a client's session, an adapter whose connection pools hand each request's
+connection to one watchdog thread while the request is sent and its headers read; when the
+``total`` runs out, the watchdog shuts the connection's socket, the read fails, and the
+kernel raises `TransportError` naming the deadline.
+
+Only a session that still has requests' stock adapters and has sent nothing yet is changed
+(such as the one a client makes for itself): another thread could be using a session that
+has, and an adapter of one's own is left as it is. Those keep a deadline per read for the
+headers (the body is bounded by the kernel either way). Requests that carry no ``total``
+are sent exactly as before.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import heapq
+import itertools
+import os
+import socket
+import threading
+import time
+from typing import TYPE_CHECKING, Any
+
+import requests.adapters
+import urllib3
+from urllib3 import HTTPConnectionPool, HTTPSConnectionPool
+
+from oauth2kit import hookimpl
+
+if TYPE_CHECKING:
+    from oauth2kit import OAuth2Client
+
+
+class _Watchdog:
+    """One daemon thread that shuts the sockets of requests whose deadline passed."""
+
+    def __init__(self) -> None:
+        self.reset()
+
+    def reset(self) -> None:
+        """Start afresh: in a forked child, the parent's requests (and lock) are not its own.
+
+        Shutting an inherited socket would cut the parent's connection, not just the
+        child's copy of it; the thread, too, stayed behind in the parent.
+        """
+        self._cond = threading.Condition()
+        self._heap: list[tuple[float, int, Any]] = []  # (deadline, key, connection)
+        self._live: set[int] = set()
+        self._keys = itertools.count()
+        self._pid: int | None = None  # the thread's process, once started
+
+    def watch(self, deadline: float, conn: Any) -> int:
+        """Shut `conn`'s socket at `deadline` (monotonic seconds) unless forgotten first."""
+        with self._cond:
+            key = next(self._keys)
+            heapq.heappush(self._heap, (deadline, key, conn))
+            self._live.add(key)
+            if self._pid != os.getpid():
+                self._pid = os.getpid()
+                threading.Thread(target=self._run, name="oauth2kit-deadlines", daemon=True).start()
+            elif self._heap[0][1] == key:
+                self._cond.notify()  # an earlier deadline than the one being waited for
+            return key
+
+    def forget(self, key: int) -> None:
+        """The request ended in time: leave its connection alone."""
+        with self._cond:
+            self._live.discard(key)
+
+    def _run(self) -> None:
+        with self._cond:
+            while True:
+                while self._heap and self._heap[0][1] not in self._live:
+                    heapq.heappop(self._heap)  # ended in time: dropped without a wake-up each
+                if not self._heap:
+                    self._cond.wait()
+                    continue
+                deadline, key, conn = self._heap[0]
+                if (delay := deadline - time.monotonic()) > 0:
+                    self._cond.wait(delay)
+                    continue
+                heapq.heappop(self._heap)
+                self._live.discard(key)
+                sock = getattr(conn, "sock", None)
+                if sock is not None:  # still connecting: the connect timeout bounds that
+                    with contextlib.suppress(OSError):
+                        sock.shutdown(socket.SHUT_RDWR)
+
+
+_WATCHDOG = _Watchdog()
+os.register_at_fork(after_in_child=_WATCHDOG.reset)
+_GRACE = 0.1  # seconds
+
+
+class _Watched(HTTPConnectionPool):
+    """A pool whose requests with a ``total`` timeout are watched until their headers came."""
+
+    def _make_request(self, conn: Any, *args: Any, **kwargs: Any) -> Any:
+        total = getattr(kwargs.get("timeout"), "total", None)
+        if not isinstance(total, int | float):
+            return super()._make_request(conn, *args, **kwargs)
+        # A moment after the total: a silent server is caught by the socket's own timeout
+        # (urllib3 cuts it to what is left of the total), so its error stays a Timeout.
+        key = _WATCHDOG.watch(time.monotonic() + total + _GRACE, conn)
+        try:
+            return super()._make_request(conn, *args, **kwargs)
+        finally:
+            _WATCHDOG.forget(key)
+
+
+class _WatchedHTTPS(_Watched, HTTPSConnectionPool):
+    pass
+
+
+_POOLS = {"http": _Watched, "https": _WatchedHTTPS}
+
+
+class DeadlineAdapter(requests.adapters.HTTPAdapter):
+    """requests' adapter, with pools that honour a whole-call ``total`` timeout."""
+
+    def init_poolmanager(self, *args: Any, **kwargs: Any) -> None:
+        """Build the pool manager, with the watched pools."""
+        super().init_poolmanager(*args, **kwargs)
+        self.poolmanager.pool_classes_by_scheme = _POOLS
+
+    def proxy_manager_for(self, proxy: str, **proxy_kwargs: Any) -> Any:
+        """The proxy manager for `proxy`; an HTTP(S) proxy's pools are watched too."""
+        manager = super().proxy_manager_for(proxy, **proxy_kwargs)
+        if type(manager) is urllib3.ProxyManager:  # SOCKS managers keep their own pools
+            manager.pool_classes_by_scheme = _POOLS
+        return manager
+
+
+def _unused_stock_adapter(adapter: object) -> requests.adapters.HTTPAdapter | None:
+    if type(adapter) is not requests.adapters.HTTPAdapter or adapter.poolmanager.pools:
+        return None
+    return adapter
+
+
+@hookimpl
+def oauth2kit_configure_client(client: OAuth2Client) -> None:
+    """Mount the deadline adapter on the client's session, if it is unused and stock."""
+    session = client.session
+    for prefix in ("https://", "http://"):
+        stock = _unused_stock_adapter(session.adapters.get(prefix))
+        if stock is not None:
+            # The stock adapter's settings (pool sizes, retries), carried over as requests
+            # itself carries them when an adapter is pickled.
+            adapter = DeadlineAdapter.__new__(DeadlineAdapter)
+            adapter.__setstate__(stock.__getstate__())  # type: ignore[attr-defined] # untyped in the stubs
+            session.mount(prefix, adapter)
