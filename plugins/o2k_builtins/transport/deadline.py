@@ -53,7 +53,7 @@ class _Watchdog:
         self._heap: list[tuple[float, int, Any]] = []  # (deadline, key, connection)
         self._live: set[int] = set()
         self._keys = itertools.count()
-        self._pid: int | None = None  # the thread's process, once started
+        self._started = False
 
     def watch(self, deadline: float, conn: Any) -> int:
         """Shut `conn`'s socket at `deadline` (monotonic seconds) unless forgotten first."""
@@ -61,8 +61,8 @@ class _Watchdog:
             key = next(self._keys)
             heapq.heappush(self._heap, (deadline, key, conn))
             self._live.add(key)
-            if self._pid != os.getpid():
-                self._pid = os.getpid()
+            if not self._started:
+                self._started = True
                 threading.Thread(target=self._run, name="oauth2kit-deadlines", daemon=True).start()
             elif self._heap[0][1] == key:
                 self._cond.notify()  # an earlier deadline than the one being waited for
@@ -70,8 +70,7 @@ class _Watchdog:
 
     def forget(self, key: int) -> None:
         """The request ended in time: leave its connection alone."""
-        with self._cond:
-            self._live.discard(key)
+        self._live.discard(key)  # one atomic set operation: no lock needed
 
     def _run(self) -> None:
         with self._cond:
