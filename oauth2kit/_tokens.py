@@ -139,15 +139,17 @@ class BearerToken(TokenResponse, requests.auth.AuthBase):
         # Non-standard members become plain attributes, so that `token.issued_token_type`
         # works without a __getattr__ (which would slow every attribute read of the
         # per-request path). Names the class uses stay reserved.
-        own = self.__dict__  # set directly: on_setattr would refuse (and slow) these
+        # object.__setattr__, not self.__dict__[...]: reading __dict__ turns the instance's
+        # inline attribute values into a dict, and every later attribute read gets slower.
         for key, value in kwargs.items():
             if key.isidentifier() and not hasattr(type(self), key) and key not in _RESERVED:
-                own[key] = value
+                object.__setattr__(self, key, value)
         # Precomputed for the per-request path: one clock read and one header assignment.
         if expires_ts is None and self.expires_at is not None:
             expires_ts = self.expires_at.timestamp()
-        own["_expires_ts"] = expires_ts
-        own["_header_value"] = self.authorization_header()
+        object.__setattr__(self, "_expires_ts", expires_ts)
+        header = (self.AUTHORIZATION_HEADER, self.authorization_header())
+        object.__setattr__(self, "_header", header)
 
     # --- expiry -----------------------------------------------------------------------
 
@@ -191,14 +193,15 @@ class BearerToken(TokenResponse, requests.auth.AuthBase):
         expires = self._expires_ts
         if expires is not None and time.time() > expires:
             raise ExpiredAccessToken(f"the access token expired at {self.expires_at}")
-        request.headers[self.AUTHORIZATION_HEADER] = self._header_value
+        name, value = self._header
+        request.headers[name] = value
         return request
 
     # --- custom attributes --------------------------------------------------------------
 
     if TYPE_CHECKING:
         _expires_ts: float | None
-        _header_value: str
+        _header: tuple[str, str]
 
         # For type checkers only: non-standard members are set as attributes at run time.
         def __getattr__(self, key: str) -> Any: ...
