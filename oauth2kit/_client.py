@@ -81,9 +81,9 @@ class OAuth2Client(SeedAPI):
             registered for the response's ``token_type``.
         session: the `requests.Session` to send requests with.
         timeout: seconds before each call gives up (`requests` has no default timeout),
-            as a whole: connect, send, headers and body (the headers' bound needs the
-            ``transport.deadline`` plugin's adapter, which an unused session gets). A
-            ``(connect, read)`` pair keeps its `requests` meaning: per connect and per read.
+            as a whole: connect, send, headers and body (the headers' bound comes from the
+            ``transport.deadline`` plugin, for requests' own adapters). A ``(connect,
+            read)`` pair keeps its `requests` meaning: per connect and per read.
         max_response_bytes: the largest response body read, once decompressed (1 MiB);
             a larger one raises `ResponseTooLarge` before it is all in memory.
         testing: skip endpoint URI validation altogether (otherwise URIs must be https, or

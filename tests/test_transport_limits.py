@@ -196,17 +196,28 @@ def test_headers_dripped_byte_by_byte_end_at_the_timeout_of_the_whole_call(
     assert time.monotonic() - started < 2.5
 
 
-def test_a_session_in_use_keeps_its_adapters(serve: Callable[[Answer], str]) -> None:
-    """Only an unused session with stock adapters gets the deadline adapter."""
-    url = serve(lambda conn: conn.sendall(_head(len(TOKEN)) + TOKEN))
-    fresh = _client(url)
-    assert "DeadlineAdapter" == type(fresh.session.get_adapter(url)).__name__
+def test_a_session_already_in_use_gets_the_headers_deadline_too(
+    serve: Callable[[Answer], str],
+) -> None:
+    """Its existing pools become watched ones in place: nothing is remounted under it."""
+
+    def drip(conn: socket.socket) -> None:
+        for byte in _head(len(TOKEN)) + b"X-Padding: " + b"x" * 2000 + b"\r\n":
+            conn.sendall(bytes([byte]))
+            time.sleep(0.05)
+
+    url = serve(drip)
     used = requests.Session()
-    stock: Any = used.get_adapter(url)
-    stock.poolmanager.connection_from_url(url)  # as after a request
-    kept = _client(url, session=used)
-    assert type(kept.session.get_adapter(url)) is requests.adapters.HTTPAdapter
-    assert "tok" == kept.client_credentials().access_token  # per-read timeouts, still fine
+    adapter = used.get_adapter(url)
+    manager: Any = used.adapters["http://"].poolmanager  # type: ignore[attr-defined]
+    pool = manager.connection_from_url(url)  # as after a request to it
+    client = _client(url, session=used, timeout=1)
+    assert adapter is client.session.get_adapter(url)  # the same adapter, the same pool
+    assert pool is manager.connection_from_url(url)
+    started = time.monotonic()
+    with pytest.raises(TransportError, match=r"within the timeout \(the whole call\)"):
+        client.client_credentials()
+    assert time.monotonic() - started < 2.5
 
 
 def test_a_forked_child_leaves_the_parents_watched_connections_alone() -> None:

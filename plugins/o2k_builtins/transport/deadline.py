@@ -3,17 +3,20 @@
 The kernel sends a numeric ``timeout`` to `requests` as a urllib3 `Timeout` whose ``total``
 is that timeout, and bounds the body's reading by it itself. A socket timeout bounds each
 read, though, not their sum: a server that sends its status line and headers a byte at a
-time, each within the timeout, would hold the call for as long as it likes. This plugin
-mounts, on a client's session, an adapter whose connection pools hand each request's
-connection to one watchdog thread while the request is sent and its headers read; when the
-``total`` runs out, the watchdog shuts the connection's socket, the read fails, and the
-kernel raises `TransportError` naming the deadline.
+time, each within the timeout, would hold the call for as long as it likes. So this plugin
+has a client's session hand each request's connection to one watchdog thread while the
+request is sent and its headers read; when the ``total`` runs out, the watchdog shuts the
+connection's socket, the read fails, and the kernel raises `TransportError` naming the
+deadline.
 
-Only a session that still has requests' stock adapters and has sent nothing yet is changed
-(such as the one a client makes for itself): another thread could be using a session that
-has, and an adapter of one's own is left as it is. Those keep a deadline per read for the
-headers (the body is bounded by the kernel either way). Requests that carry no ``total``
-are sent exactly as before.
+requests gives no handle on the socket before the headers arrive, so the session's
+urllib3 pool managers (those of requests' own make, as every `HTTPAdapter` has) are given
+watched connection pools: new pools are made of the watched kind, and existing ones
+become it. Nothing is replaced or remounted, so another thread using the session meanwhile
+is not disturbed, and a request that carries no ``total`` is sent exactly as before. An
+adapter with a pool manager of its own, or a proxy's manager that requests makes only
+after the client was built, keeps a deadline per read on the headers (the body is bounded
+by the kernel either way).
 """
 
 from __future__ import annotations
@@ -118,39 +121,29 @@ class _WatchedHTTPS(_Watched, HTTPSConnectionPool):
 
 
 _POOLS = {"http": _Watched, "https": _WatchedHTTPS}
+_STOCK_POOLS = {HTTPConnectionPool: _Watched, HTTPSConnectionPool: _WatchedHTTPS}
+_STOCK_MANAGERS = (urllib3.PoolManager, urllib3.ProxyManager)  # SOCKS keeps its own pools
 
 
-class DeadlineAdapter(requests.adapters.HTTPAdapter):
-    """requests' adapter, with pools that honour a whole-call ``total`` timeout."""
-
-    def init_poolmanager(self, *args: Any, **kwargs: Any) -> None:
-        """Build the pool manager, with the watched pools."""
-        super().init_poolmanager(*args, **kwargs)
-        self.poolmanager.pool_classes_by_scheme = _POOLS
-
-    def proxy_manager_for(self, proxy: str, **proxy_kwargs: Any) -> Any:
-        """The proxy manager for `proxy`; an HTTP(S) proxy's pools are watched too."""
-        manager = super().proxy_manager_for(proxy, **proxy_kwargs)
-        if type(manager) is urllib3.ProxyManager:  # SOCKS managers keep their own pools
-            manager.pool_classes_by_scheme = _POOLS
-        return manager
-
-
-def _unused_stock_adapter(adapter: object) -> requests.adapters.HTTPAdapter | None:
-    if type(adapter) is not requests.adapters.HTTPAdapter or adapter.poolmanager.pools:
-        return None
-    return adapter
+def _watch_pools_of(manager: object) -> None:
+    """Make `manager`'s pools, existing and future, watched ones (a urllib3 manager only)."""
+    if type(manager) not in _STOCK_MANAGERS:
+        return
+    manager.pool_classes_by_scheme = _POOLS  # type: ignore[attr-defined] # a stock manager
+    pools = manager.pools  # type: ignore[attr-defined]
+    with pools.lock:
+        for pool in pools._container.values():  # noqa: SLF001 - urllib3 has no public view
+            if (watched := _STOCK_POOLS.get(type(pool))) is not None:
+                # The same object, methods of a subclass that adds only the watch: a thread
+                # inside one of its calls finishes it unwatched.
+                pool.__class__ = watched
 
 
 @hookimpl
 def oauth2kit_configure_client(client: OAuth2Client) -> None:
-    """Mount the deadline adapter on the client's session, if it is unused and stock."""
-    session = client.session
-    for prefix in ("https://", "http://"):
-        stock = _unused_stock_adapter(session.adapters.get(prefix))
-        if stock is not None:
-            # The stock adapter's settings (pool sizes, retries), carried over as requests
-            # itself carries them when an adapter is pickled.
-            adapter = DeadlineAdapter.__new__(DeadlineAdapter)
-            adapter.__setstate__(stock.__getstate__())  # type: ignore[attr-defined] # untyped in the stubs
-            session.mount(prefix, adapter)
+    """Have the client's session watch the headers' deadline, in every stock pool manager."""
+    for adapter in list(client.session.adapters.values()):
+        if isinstance(adapter, requests.adapters.HTTPAdapter):
+            _watch_pools_of(adapter.poolmanager)
+            for manager in list(adapter.proxy_manager.values()):
+                _watch_pools_of(manager)
