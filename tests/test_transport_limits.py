@@ -251,3 +251,14 @@ def test_a_forked_child_leaves_the_parents_watched_connections_alone() -> None:
         assert 0 == os.waitstatus_to_exitcode(status)
         theirs.sendall(b"x")
         assert b"x" == ours.recv(1)  # the child did not shut it
+
+
+def test_a_proxys_pool_manager_made_later_is_watched_too() -> None:
+    client = _client("https://as.example/token")
+    adapter: Any = client.session.get_adapter("https://as.example/token")
+    manager = adapter.proxy_manager_for("http://proxy.example:3128")  # as on a first request
+    pool = manager.connection_from_url("https://as.example/token")
+    assert "_WatchedHTTPS" == type(pool).__name__
+    socks: Any = type("SOCKSProxyManager", (), {"pool_classes_by_scheme": {}})()
+    adapter.proxy_manager["socks5://proxy.example"] = socks  # not of urllib3's own make
+    assert {} == socks.pool_classes_by_scheme  # left as it is

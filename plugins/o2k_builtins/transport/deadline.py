@@ -14,9 +14,8 @@ urllib3 pool managers (those of requests' own make, as every `HTTPAdapter` has) 
 watched connection pools: new pools are made of the watched kind, and existing ones
 become it. Nothing is replaced or remounted, so another thread using the session meanwhile
 is not disturbed, and a request that carries no ``total`` is sent exactly as before. An
-adapter with a pool manager of its own, or a proxy's manager that requests makes only
-after the client was built, keeps a deadline per read on the headers (the body is bounded
-by the kernel either way).
+adapter with a pool manager of its own (a SOCKS proxy's, say) keeps a deadline per read
+on the headers (the body is bounded by the kernel either way).
 """
 
 from __future__ import annotations
@@ -139,11 +138,22 @@ def _watch_pools_of(manager: object) -> None:
                 pool.__class__ = watched
 
 
+class _ProxyManagers(dict[str, Any]):
+    """An adapter's proxy managers by proxy URL; one that requests adds is watched too."""
+
+    def __setitem__(self, proxy: str, manager: Any) -> None:
+        _watch_pools_of(manager)
+        super().__setitem__(proxy, manager)
+
+
 @hookimpl
 def oauth2kit_configure_client(client: OAuth2Client) -> None:
     """Have the client's session watch the headers' deadline, in every stock pool manager."""
     for adapter in list(client.session.adapters.values()):
-        if isinstance(adapter, requests.adapters.HTTPAdapter):
-            _watch_pools_of(adapter.poolmanager)
+        if not isinstance(adapter, requests.adapters.HTTPAdapter):
+            continue
+        _watch_pools_of(adapter.poolmanager)
+        if type(adapter.proxy_manager) is dict:  # requests' own: those to come, watched too
             for manager in list(adapter.proxy_manager.values()):
                 _watch_pools_of(manager)
+            adapter.proxy_manager = _ProxyManagers(adapter.proxy_manager)
