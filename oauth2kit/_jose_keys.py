@@ -98,10 +98,6 @@ def b64encode(data: bytes) -> str:
     return base64.urlsafe_b64encode(data).rstrip(b"=").decode("ascii")
 
 
-def _not_url(raw: bytes) -> bool:
-    return b"=" in raw or b"+" in raw or b"/" in raw
-
-
 def b64decode(data: str | bytes) -> bytes:
     """Decode unpadded base64url strictly.
 
@@ -111,10 +107,10 @@ def b64decode(data: str | bytes) -> bytes:
     try:
         raw = data.encode("ascii") if isinstance(data, str) else data
     except UnicodeEncodeError:
-        raise InvalidBase64("not base64url: non-ASCII characters") from None
+        raw = None
     # Padding and "+/" (the standard alphabet's) are not base64url; strict binascii refuses
     # every other stray character (whitespace, ...) once "-_" are translated.
-    if not isinstance(raw, bytes) or len(raw) % 4 == 1 or _not_url(raw):
+    if not isinstance(raw, bytes) or len(raw) % 4 == 1 or b"=" in raw or b"+" in raw or b"/" in raw:
         raise InvalidBase64("not unpadded base64url")
     try:
         return binascii.a2b_base64(
