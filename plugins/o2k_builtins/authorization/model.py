@@ -179,6 +179,44 @@ def _jar() -> type[RequestParameterAuthorizationRequest]:
     return cls
 
 
+class AuthorizationUrl:
+    """What every kind of authorization request shares: its URL, and extra parameters.
+
+    The URL is made of the request's `args`; extra parameters read as attributes
+    (``request.resource``).
+    """
+
+    __slots__ = ()
+
+    if TYPE_CHECKING:
+        authorization_endpoint: str
+        kwargs: dict[str, Any]
+
+        @property
+        def args(self) -> dict[str, Any]:
+            """The query parameters of the request."""
+
+    @property
+    def uri(self) -> str:
+        """The URL to send the user's browser to."""
+        return _with_query(self.authorization_endpoint, self.args)
+
+    def __str__(self) -> str:
+        """The request's URL."""
+        return self.uri
+
+    def __repr__(self) -> str:
+        """The request's URL, as upstream: it travels through the browser anyway."""
+        return self.uri
+
+    def __getattr__(self, name: str) -> Any:
+        """An extra parameter, by name."""
+        if not name.startswith("_") and name != "kwargs" and name in self.kwargs:
+            return self.kwargs[name]
+        msg = f"{type(self).__name__!r} object has no attribute {name!r}"
+        raise AttributeError(msg)
+
+
 @attrs.frozen(init=False, repr=False)
 class AuthorizationResponse:
     """What came back to the redirect URI, with what the token request needs from the request.
@@ -240,7 +278,7 @@ class AuthorizationResponse:
 
 
 @attrs.frozen(init=False, repr=False)
-class AuthorizationRequest:
+class AuthorizationRequest(AuthorizationUrl):
     """An authorization request for the authorization code flow, with PKCE, state and nonce.
 
     By default it generates a random `state`, a `nonce` when ``openid`` is in the scope, and
@@ -415,26 +453,6 @@ class AuthorizationRequest:
         }
         return {name: value for name, value in params.items() if value is not None}
 
-    @property
-    def uri(self) -> str:
-        """The URL to send the user's browser to."""
-        return _with_query(self.authorization_endpoint, self.args)
-
-    def __str__(self) -> str:
-        """The request's URL."""
-        return self.uri
-
-    def __repr__(self) -> str:
-        """The request's URL, as upstream (it holds no secret: the verifier stays out)."""
-        return self.uri
-
-    def __getattr__(self, name: str) -> Any:
-        """An extra parameter, by name (``request.resource``)."""
-        if not name.startswith("_") and name != "kwargs" and name in self.kwargs:
-            return self.kwargs[name]
-        msg = f"{type(self).__name__!r} object has no attribute {name!r}"
-        raise AttributeError(msg)
-
     def as_dict(self) -> dict[str, Any]:
         """Every argument needed to build this request again (the code verifier included)."""
         return {
@@ -583,7 +601,7 @@ class AuthorizationRequest:
 
 
 @attrs.frozen(init=False, repr=False)
-class RequestUriParameterAuthorizationRequest:
+class RequestUriParameterAuthorizationRequest(AuthorizationUrl):
     """An authorization request by reference: a ``request_uri``, as PAR (RFC 9126) returns.
 
     Its `uri` sends the browser to the authorization endpoint with only ``client_id``,
@@ -624,23 +642,3 @@ class RequestUriParameterAuthorizationRequest:
     def args(self) -> dict[str, Any]:
         """The query parameters of the request."""
         return {"client_id": self.client_id, "request_uri": self.request_uri, **self.kwargs}
-
-    @property
-    def uri(self) -> str:
-        """The URL to send the user's browser to."""
-        return _with_query(self.authorization_endpoint, self.args)
-
-    def __str__(self) -> str:
-        """The request's URL."""
-        return self.uri
-
-    def __repr__(self) -> str:
-        """The request's URL, as upstream."""
-        return self.uri
-
-    def __getattr__(self, name: str) -> Any:
-        """An extra parameter, by name."""
-        if not name.startswith("_") and name != "kwargs" and name in self.kwargs:
-            return self.kwargs[name]
-        msg = f"{type(self).__name__!r} object has no attribute {name!r}"
-        raise AttributeError(msg)

@@ -21,8 +21,8 @@ import attrs
 from o2k_builtins.authorization.model import (
     JSON_PARAMETERS,
     AuthorizationRequest,
+    AuthorizationUrl,
     _parameter,
-    _with_query,
     checked_endpoint,
 )
 from oauth2kit import EndpointError, InvalidParam, hookimpl
@@ -99,7 +99,7 @@ def _encryption_key(enc_jwk: object, enc_alg: str | None) -> Key:
 
 
 @attrs.frozen(init=False, repr=False)
-class RequestParameterAuthorizationRequest:
+class RequestParameterAuthorizationRequest(AuthorizationUrl):
     """An authorization request by value: a request object in the ``request`` parameter.
 
     Its `uri` sends the browser to the authorization endpoint with ``client_id``, the
@@ -187,26 +187,6 @@ class RequestParameterAuthorizationRequest:
     def args(self) -> dict[str, Any]:
         """The query parameters of the request."""
         return {"client_id": self.client_id, "request": self.request, **self.kwargs}
-
-    @property
-    def uri(self) -> str:
-        """The URL to send the user's browser to."""
-        return _with_query(self.authorization_endpoint, self.args)
-
-    def __str__(self) -> str:
-        """The request's URL."""
-        return self.uri
-
-    def __repr__(self) -> str:
-        """The request's URL, as upstream (the request object travels through the browser)."""
-        return self.uri
-
-    def __getattr__(self, name: str) -> Any:
-        """An extra parameter, by name."""
-        if not name.startswith("_") and name != "kwargs" and name in self.kwargs:
-            return self.kwargs[name]
-        msg = f"{type(self).__name__!r} object has no attribute {name!r}"
-        raise AttributeError(msg)
 
 
 @hookimpl
