@@ -8,12 +8,13 @@ import statistics
 import subprocess
 import sys
 import tempfile
+import timeit
 from dataclasses import asdict, dataclass, field
 from functools import cache
 from typing import TYPE_CHECKING, Any, TypeVar
 
 if TYPE_CHECKING:
-    from collections.abc import Iterable, Iterator, Sequence
+    from collections.abc import Callable, Iterable, Iterator, Sequence
 
 T = TypeVar("T")
 
@@ -225,3 +226,36 @@ def run_jobs(jobs: Sequence[Job]) -> dict[str, ChildRuns]:
             if round_no > 0:
                 result.outputs.append(out)
     return runs
+
+
+# --- in-process micro-benchmarks (a call timed against a floor) ---------------------------
+
+Timed = tuple[timeit.Timer, int]
+
+
+def sized_timer(call: Callable[[], object], repeat_s: float) -> Timed:
+    """A warmed-up timer of `call`, and how many calls take about `repeat_s` seconds."""
+    timer = timeit.Timer("c()", globals={"c": call})
+    timer.timeit(200)  # warm-up: caches filled, the adaptive interpreter specialised
+    number = 50
+    while (elapsed := timer.timeit(number)) < repeat_s / 4:
+        number *= 4
+    return timer, max(50, int(number * repeat_s / elapsed))
+
+
+def interleaved(timers: dict[str, Timed], repeats: int) -> dict[str, list[float]]:
+    """Seconds per call of each timer, round after round: a noisy moment hits them all."""
+    samples: dict[str, list[float]] = {key: [] for key in timers}
+    for round_no in range(repeats):
+        for key in rotated(list(timers), round_no):
+            timer, number = timers[key]
+            samples[key].append(timer.timeit(number) / number)
+    return samples
+
+
+def against_floor(row: Row, samples: list[float], floor: list[float]) -> None:
+    """Set `row`'s stats, its paired ratio (median of per-round ratios) and ratio of medians."""
+    row.stats = Stats.of(samples)
+    ratios = [a / b for a, b in zip(samples, floor, strict=True)]
+    row.extra["paired ratio"] = round(statistics.median(ratios), 3)
+    row.extra["vs floor"] = round(row.stats.median / statistics.median(floor), 3)

@@ -18,15 +18,16 @@ from __future__ import annotations
 import base64
 import json
 import secrets
-import statistics
 import sys
 import time
-import timeit
 from collections.abc import Callable
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from _common import Row, Stats, Target, print_table, rotated
+from _common import Row, Stats, Target, against_floor, interleaved, print_table, sized_timer
+
+if TYPE_CHECKING:
+    from _common import Timed
 
 CLIENT_ID = "bench-client"
 AUDIENCE = "https://as.example/oauth/token"
@@ -148,18 +149,13 @@ def _prepare(row: Row, alg: str, factory: Callable[[str], Build], repeat_s: floa
     if problem is not None:
         row.missing_kind, row.missing = "ERROR", problem
         return None
-    timer = timeit.Timer("b()", globals={"b": build})
-    timer.timeit(200)  # warm-up: caches filled, the adaptive interpreter specialised
-    number = 50
-    while (elapsed := timer.timeit(number)) < repeat_s / 4:
-        number *= 4
-    return timer, max(50, int(number * repeat_s / elapsed))
+    return sized_timer(build, repeat_s)
 
 
 def run(repeats: int, repeat_s: float = 0.05) -> tuple[list[Row], list[Target]]:
     """Measure every contender for ES256 and RS256; rows carry ``alg`` and ratios vs floor."""
     rows: list[Row] = []
-    timers: dict[str, tuple[timeit.Timer, int]] = {}
+    timers: dict[str, Timed] = {}
     for alg in ALGS:
         for key, label, factory in CONTENDERS:
             row = Row(f"{key}_{alg.lower()}", f"{label}, {alg}", extra={"alg": alg})
@@ -167,19 +163,14 @@ def run(repeats: int, repeat_s: float = 0.05) -> tuple[list[Row], list[Target]]:
             prepared = _prepare(row, alg, factory, repeat_s)
             if prepared is not None:
                 timers[row.key] = prepared
-    samples: dict[str, list[float]] = {key: [] for key in timers}
-    for round_no in range(repeats):  # interleaved, so a noisy moment hits every contender
-        for key in rotated(list(timers), round_no):
-            timer, number = timers[key]
-            samples[key].append(timer.timeit(number) / number)
+    samples = interleaved(timers, repeats)
     for row in rows:
         if row.key in samples:
-            row.stats = Stats.of(samples[row.key])
             floor = samples.get(f"floor_{row.extra['alg'].lower()}")
             if floor:
-                ratios = [a / b for a, b in zip(samples[row.key], floor, strict=True)]
-                row.extra["paired ratio"] = round(statistics.median(ratios), 3)
-                row.extra["vs floor"] = round(row.stats.median / statistics.median(floor), 3)
+                against_floor(row, samples[row.key], floor)
+            else:
+                row.stats = Stats.of(samples[row.key])
     return rows, _targets(rows)
 
 

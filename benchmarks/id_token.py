@@ -22,14 +22,15 @@ from __future__ import annotations
 
 import base64
 import json
-import statistics
 import sys
 import time
-import timeit
 from collections.abc import Callable
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from _common import Row, Stats, Target, print_table, rotated
+from _common import Row, Stats, Target, against_floor, interleaved, print_table, sized_timer
+
+if TYPE_CHECKING:
+    from _common import Timed
 
 ISSUER = "https://as.example"
 CLIENT_ID = "bench-client"
@@ -201,36 +202,26 @@ def _prepare(
     if dict(claims) != fixture.claims:
         row.missing_kind, row.missing = "ERROR", f"unexpected claims: {sorted(claims)}"
         return None
-    timer = timeit.Timer("v()", globals={"v": validate})
-    timer.timeit(200)  # warm-up: caches filled, the adaptive interpreter specialised
-    number = 50
-    while (elapsed := timer.timeit(number)) < repeat_s / 4:
-        number *= 4
-    return timer, max(50, int(number * repeat_s / elapsed))
+    return sized_timer(validate, repeat_s)
 
 
 def run(repeats: int, repeat_s: float = 0.05) -> tuple[list[Row], list[Target]]:
     """Measure every contender; rows carry their paired ratio and ratio of medians vs floor."""
     fixture = Fixture()
     rows = [Row(key, label) for key, label, _ in CONTENDERS]
-    timers: dict[str, tuple[timeit.Timer, int]] = {}
+    timers: dict[str, Timed] = {}
     for row, (_, _, factory) in zip(rows, CONTENDERS, strict=True):
         prepared = _prepare(row, fixture, factory, repeat_s)
         if prepared is not None:
             timers[row.key] = prepared
-    samples: dict[str, list[float]] = {key: [] for key in timers}
-    for round_no in range(repeats):  # interleaved, so a noisy moment hits every contender
-        for key in rotated(list(timers), round_no):
-            timer, number = timers[key]
-            samples[key].append(timer.timeit(number) / number)
+    samples = interleaved(timers, repeats)
     floor = samples.get("floor")
     for row in rows:
         if row.key in samples:
-            row.stats = Stats.of(samples[row.key])
             if floor:
-                ratios = [a / b for a, b in zip(samples[row.key], floor, strict=True)]
-                row.extra["paired ratio"] = round(statistics.median(ratios), 3)
-                row.extra["vs floor"] = round(row.stats.median / statistics.median(floor), 3)
+                against_floor(row, samples[row.key], floor)
+            else:
+                row.stats = Stats.of(samples[row.key])
     return rows, _targets(rows)
 
 
