@@ -225,11 +225,14 @@ class PluginHost:
     def _load_for(self, kind: str, family: str | None, name: str) -> None:
         """Import pending plugins until one provides `name` in registry `kind`, if any does.
 
-        The plugin named ``<family>.<name>`` first, then the family, then every other one.
+        The plugin an `oauth2kit_lazy_provider` hook names, and the plugin named
+        ``<family>.<name>``, first; then the family, then every other one.
         """
         prefix = f"{family}."
+        hinted = self.call("oauth2kit_lazy_provider", registry=kind, name=name)
+        exact = (hinted, f"{prefix}{name}", f"{prefix}{name.casefold()}")
         for wanted in (
-            lambda key: key in (f"{prefix}{name}", f"{prefix}{name.casefold()}"),
+            lambda key: key in exact,
             lambda key: key.startswith(prefix),
             lambda _: True,
         ):

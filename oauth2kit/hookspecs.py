@@ -221,6 +221,17 @@ def oauth2kit_retry_request(call: EndpointCall, response: EndpointResponse) -> f
 
 
 @hookspec(firstresult=True)
+def oauth2kit_lazy_provider(registry: str, name: str) -> str | None:
+    """Name the lazy plugin that provides entry `name` of `registry` (``settings``, ...).
+
+    A lookup that no imported plugin answers imports pending plugins until one does; a
+    plugin that knows which of them provides the name (an index of its distribution's lazy
+    plugins) answers with its entry-point name, so that only that one is imported. Return
+    None to leave the search to the host, which tries the plugin's family, then all.
+    """
+
+
+@hookspec(firstresult=True)
 def oauth2kit_expected_issuer(client: OAuth2Client, received: str | None) -> str | None:
     """Return the issuer value to expect in a response or ID token from `client`'s server.
 

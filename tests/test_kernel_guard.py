@@ -9,6 +9,8 @@ maps, and a public name. It runs against the real test authorization server.
 from __future__ import annotations
 
 import ast
+import subprocess
+import sys
 from pathlib import Path
 from typing import Any
 
@@ -241,3 +243,39 @@ def test_the_static_view_of_plugin_names_is_what_the_builtins_export() -> None:
     assert sorted(exported) == sorted(static_view.__all__)
     for name, value in exported.items():
         assert value is getattr(static_view, name), name
+
+
+def test_the_lazy_index_names_the_plugin_of_every_name_the_lazy_builtins_register() -> None:
+    """o2k_builtins.lazy_index is what the lazy built-ins register, name for name."""
+    from o2k_builtins.lazy_index import PROVIDERS
+
+    from oauth2kit._host import LAZY_FAMILIES
+
+    host = PluginHost()
+    host.load_all()
+    lazy = {
+        info.name
+        for info in host.plugins()
+        if info.module.startswith("o2k_builtins.") and info.name.partition(".")[0] in LAZY_FAMILIES
+    }
+    for kind, providers in PROVIDERS.items():
+        registered = {
+            entry.name: entry.plugin for entry in getattr(host, kind) if entry.plugin in lazy
+        }
+        assert registered == providers, kind
+
+
+def test_a_setting_imports_the_plugin_that_owns_it_and_no_other() -> None:
+    code = (
+        "import sys, logging; logging.disable(40); import oauth2kit\n"
+        "oauth2kit.OAuth2Client('https://as.example/t', client_id='c', client_secret='s',"
+        " revocation_endpoint='https://as.example/r')\n"
+        "print(sorted(m for m in sys.modules if m.startswith(('o2k_builtins.endpoints',"
+        " 'o2k_builtins.oidc', 'cryptography'))))"
+    )
+    shown = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, check=True
+    ).stdout
+    assert "['o2k_builtins.endpoints', 'o2k_builtins.endpoints.revocation'" in shown
+    assert "oidc" not in shown
+    assert "cryptography" not in shown  # the JOSE plugins stay unimported
