@@ -209,10 +209,12 @@ def get_backend(alg: str, operation: Operation) -> JoseBackend:
     if operation not in _OPERATIONS or alg not in _KNOWN_ALGS:
         raise UnsupportedAlgorithm(f"no JOSE backend for {operation!r} with {alg!r}")
     host_module = sys.modules.get("oauth2kit._host")  # not imported: no host exists
-    host: PluginHost | None = getattr(host_module, "_default_host", None)
+    host: PluginHost | None = None if host_module is None else host_module.existing_default_host()
     if host is None:
         return _builtin_backend(alg)
     state = _choices
+    # The host replaces its hook snapshots on every (un)registration: their identity tells
+    # whether plugins changed since the answers were kept.
     generation = host._callers  # noqa: SLF001 - kernel code
     if state[0] is not host or state[1] is not generation:
         state = _choices = (host, generation, {})
