@@ -31,7 +31,6 @@ from oauth2kit._exceptions import (
     PluginDisabled,
     PluginError,
     PluginNotAvailable,
-    UnsupportedClientCredentials,
     redact_uri,
 )
 from oauth2kit._facade import SeedAPI
@@ -67,7 +66,8 @@ class OAuth2Client(SeedAPI):
     | ``client_id=`` alone | ``none`` |
 
     ``token_endpoint_auth_method=`` picks another registered method by name, for example
-    ``client_secret_basic``. A client is immutable: build another one to change it.
+    ``client_secret_basic``. An auth handler alone is used as is; the plugin that registers
+    the ``client_authentication`` operation (the built-in ``auth.shortcuts``) reads the rest. A client is immutable: build another one to change it.
 
     Args:
         token_endpoint: the token endpoint URL.
@@ -144,7 +144,13 @@ class OAuth2Client(SeedAPI):
         init("transport", Transport(timeout=kernel["timeout"], max_response_bytes=limit))
         init("plugins", kernel["plugins"] or default_host())
         init("disabled_plugins", block_patterns(kernel["disable_plugins"], "disable_plugins"))
-        init("auth", self._resolve_auth(**{k: kernel[k] for k in _AUTH_ARGUMENTS}))
+        # An auth handler alone is used as is; the shortcuts (``auth=(client_id, secret)``,
+        # ...) and methods built by hand are the client auth plugins' to read.
+        auth = {name: kernel[name] for name in _AUTH_ARGUMENTS if kernel[name] is not None}
+        handler = auth.get("auth")
+        if auth != {"auth": handler} or not _is_plain_handler(handler):
+            handler = self.run("client_authentication", **auth)
+        init("auth", handler)
         settings: dict[str, Any] = {}
         init("settings", MappingProxyType(settings))  # read-only: checked once, trusted after
         init("extra_metadata", {})
@@ -329,49 +335,6 @@ class OAuth2Client(SeedAPI):
 
     # --- authentication -------------------------------------------------------------------
 
-    def _resolve_auth(
-        self, auth: object, client_id: object, client_secret: object, private_key: object,
-        token_endpoint_auth_method: object,
-    ) -> requests.auth.AuthBase:  # fmt: skip
-        """The client authentication method for the constructor's arguments (see the table)."""
-        method = token_endpoint_auth_method
-        if auth is not None and (client_id, client_secret, private_key) != (None, None, None):
-            msg = "pass either auth= or client_id/client_secret/private_key, not both"
-            raise UnsupportedClientCredentials(msg)
-        if isinstance(auth, requests.auth.AuthBase):
-            if method is not None:
-                msg = "token_endpoint_auth_method applies to credentials, not to an auth handler"
-                raise UnsupportedClientCredentials(msg)
-            if isinstance(name := getattr(auth, "method_name", None), str):
-                # A method built by hand: its plugin (and its hooks) must be there for this
-                # client too, imported if lazy, and not blocked.
-                self.lookup(self.plugins.client_auth_methods, name)
-            return auth
-        if auth is not None:
-            client_id, (secret, key) = _split_auth(auth)
-        elif client_secret is not None and private_key is not None:
-            raise UnsupportedClientCredentials("pass a client_secret or a private_key, not both")
-        else:
-            secret, key = client_secret, private_key
-        if not client_id:
-            raise UnsupportedClientCredentials("A client_id must be provided.")
-        # The upstream defaults: a secret goes in the form, a key signs an assertion. Whether
-        # the credential fits is the method's to say: it checks it once, when it is built.
-        credential = secret if key is None else key
-        kind = "a client secret" if key is None else "a private key"
-        defaults = {"a client secret": "client_secret_post", "a private key": "private_key_jwt"}
-        method = ("none" if credential is None else defaults[kind]) if method is None else method
-        check_type("token_endpoint_auth_method", method, str)
-        factory = self.lookup(self.plugins.client_auth_methods, method)  # type: ignore[arg-type] # a str
-        try:
-            return factory(client_id) if credential is None else factory(client_id, credential)  # type: ignore[no-any-return] # checked when registered
-        except OAuth2KitError:
-            raise  # the method's own clear refusal (UnsupportedClientCredentials is a TypeError)
-        except TypeError as exc:  # the method takes another kind of credential, or none
-            kind = "no credential" if credential is None else kind
-            msg = f"client authentication method {method!r} cannot be used with {kind}"
-            raise UnsupportedClientCredentials(msg) from exc
-
     @property
     def client_id(self) -> str:
         """The client identifier, as known by the client authentication method."""
@@ -427,6 +390,11 @@ class OAuth2Client(SeedAPI):
         return default_host().operations.get(name)(cls, **params)
 
 
+def _is_plain_handler(auth: object) -> bool:
+    """A requests auth handler that no client authentication plugin registered."""
+    return isinstance(auth, requests.auth.AuthBase) and getattr(auth, "method_name", None) is None
+
+
 _FIELDS = frozenset(field.name for field in attrs.fields(OAuth2Client))
 _AUTH_ARGUMENTS = (
     "auth",
@@ -438,29 +406,5 @@ _AUTH_ARGUMENTS = (
 _KERNEL_ARGUMENTS = (
     *_AUTH_ARGUMENTS,
     *("token_endpoint", "issuer", "token_class", "session", "timeout", "max_response_bytes"),
-    *("testing", "plugins"),
-    "disable_plugins",
+    *("testing", "plugins", "disable_plugins"),
 )
-
-
-def _split_auth(auth: object) -> tuple[str, tuple[object, object]]:
-    """Split the ``auth=`` shortcuts into a client_id and its (client secret, private key)."""
-    if isinstance(auth, str):
-        return auth, (None, None)
-    if isinstance(auth, tuple) and len(auth) == 2 and isinstance(auth[0], str):  # noqa: PLR2004 - a pair
-        client_id, credential = auth
-        if credential is None:  # an unset secret, say: not a public client by accident
-            msg = (
-                "auth=(client_id, None) has no credential; pass auth=client_id for a public client"
-            )
-            raise UnsupportedClientCredentials(msg)
-        if isinstance(credential, str):
-            return client_id, (credential, None)
-        # Any other credential (a JWK, a key object, a certificate pair) is the method's to
-        # check, when it is built.
-        return client_id, (None, credential)
-    msg = (
-        f"auth of type {type(auth).__name__} is not supported: use an AuthBase, a"
-        " (client_id, client secret or private key) tuple, or a client_id"
-    )
-    raise UnsupportedClientCredentials(msg)

@@ -54,6 +54,7 @@ PROVIDERS: Final[dict[str, dict[str, str]]] = {
         "authorization_server_keys": "oidc.jwks",
         "authorize_device": "endpoint.device_authorization",
         "backchannel_authentication_request": "endpoint.backchannel_authentication",
+        "client_authentication": "auth.shortcuts",
         "client_jwks": "oidc.jwks",
         "decode_jarm_response": "oidc.signed_responses",
         "end_session_url": "endpoint.end_session",
