@@ -13,8 +13,9 @@ from __future__ import annotations
 import importlib
 from typing import TYPE_CHECKING, Any
 
-import requests
+import requests  # re-exported, as upstream: `from oauth2kit import requests`
 
+from oauth2kit import _exceptions, _uri
 from oauth2kit._exceptions import *  # noqa: F403 - the kernel's exceptions, whole
 from oauth2kit._exceptions import ExportNotAvailable
 from oauth2kit._uri import *  # noqa: F403 - the URI policy's helpers, whole
@@ -40,24 +41,17 @@ __version__ = "0.1.0"
 
 # Kernel names whose modules cost an import of attrs or pluggy: module -> names.
 _LAZY_KERNEL = {
-    "oauth2kit._client": ("OAuth2Client",),
-    "oauth2kit._client_auth": ("BaseClientAuthenticationMethod",),
-    "oauth2kit._host": ("PluginHost", "PluginInfo", "default_host", "set_default_host"),
-    "oauth2kit._pipeline": ("MAX_ATTEMPTS", "MAX_RETRY_DELAY", "EndpointCall", "EndpointResponse"),
-    "oauth2kit._registry": ("Registry", "RegistryEntry"),
-    "oauth2kit._tokens": ("BearerToken", "TokenResponse", "parse_expires_in"),
-    "oauth2kit._values": (
-        "DEFAULT_TIMEOUT",
-        "MAX_RESPONSE_BYTES",
-        "Form",
-        "Headers",
-        "Setting",
-        "Transport",
-        "normalize_scope",
-    ),
-    "oauth2kit.hookspecs": ("hookimpl",),
+    "oauth2kit._client": "OAuth2Client",
+    "oauth2kit._client_auth": "BaseClientAuthenticationMethod",
+    "oauth2kit._host": "PluginHost PluginInfo default_host set_default_host",
+    "oauth2kit._pipeline": "MAX_ATTEMPTS MAX_RETRY_DELAY EndpointCall EndpointResponse",
+    "oauth2kit._registry": "Registry RegistryEntry",
+    "oauth2kit._tokens": "BearerToken TokenResponse parse_expires_in",
+    "oauth2kit._values": "DEFAULT_TIMEOUT MAX_RESPONSE_BYTES Form Headers Setting Transport"
+    " normalize_scope",
+    "oauth2kit.hookspecs": "hookimpl",
 }
-_LAZY_NAMES = {name: module for module, names in _LAZY_KERNEL.items() for name in names}
+_LAZY_NAMES = {name: module for module, names in _LAZY_KERNEL.items() for name in names.split()}
 
 
 def __getattr__(name: str) -> Any:
@@ -93,18 +87,8 @@ def __dir__() -> list[str]:
     return sorted({*globals(), *__all__, *exported})
 
 
-__all__ = [
-    "DEFAULT_TIMEOUT", "MAX_ATTEMPTS", "MAX_RESPONSE_BYTES", "MAX_RETRY_DELAY",
-    "TOKEN_ENDPOINT_ERRORS", "BaseClientAuthenticationMethod", "BearerToken", "EndpointCall",
-    "EndpointError", "EndpointResponse", "ExpiredAccessToken", "ExportNotAvailable", "Form",
-    "Headers", "InvalidClient", "InvalidEndpointUri", "InvalidGrant", "InvalidIssuer",
-    "InvalidParam", "InvalidRequest", "InvalidRequestForClientAuthentication", "InvalidScope",
-    "InvalidScopeParam", "InvalidTokenResponse", "InvalidUri", "MissingClientId",
-    "MissingEndpointUri", "OAuth2Error", "OAuth2KitError", "PluginDisabled", "PluginError",
-    "PluginHost", "PluginInfo", "PluginNotAvailable", "Registry", "RegistryConflict",
-    "RegistryEntry", "ResponseTooLarge", "Setting", "TokenEndpointError", "TokenResponse",
-    "Transport", "TransportError", "UnauthorizedClient", "UnknownGrantType",
-    "UnknownTokenEndpointError", "UnsupportedClientCredentials", "UnsupportedGrantType",
-    "default_host", "hookimpl", "is_loopback_host", "normalize_scope", "parse_expires_in",
-    "redact_uri", "requests", "set_default_host", "validate_endpoint_uri", "validate_issuer_uri",
-]  # fmt: skip
+# The kernel's own names (plugins' names are not listed: they resolve on first access).
+__all__ = ["requests"]
+__all__ += _exceptions.__all__
+__all__ += _uri.__all__
+__all__ += list(_LAZY_NAMES)

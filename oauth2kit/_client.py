@@ -67,7 +67,8 @@ class OAuth2Client(SeedAPI):
 
     ``token_endpoint_auth_method=`` picks another registered method by name, for example
     ``client_secret_basic``. An auth handler alone is used as is; the plugin that registers
-    the ``client_authentication`` operation (the built-in ``auth.shortcuts``) reads the rest. A client is immutable: build another one to change it.
+    the ``client_authentication`` operation (the built-in ``auth.shortcuts``) reads the
+    rest. A client is immutable: build another one to change it.
 
     Args:
         token_endpoint: the token endpoint URL.

@@ -27,7 +27,7 @@ from oauth2kit._values import Setting, check_type
 if TYPE_CHECKING:
     from collections.abc import Callable, Iterable
 
-    from oauth2kit.hookspecs import ClientAuthFactory, DPoPKeyGenerator, GrantType, Operation
+    from oauth2kit.hookspecs import ClientAuthFactory, GrantType, Operation
 
 __all__ = [
     "DISABLE_ENV_VAR", "LAZY_FAMILIES", "PluginHost", "PluginInfo", "default_host",
@@ -70,7 +70,6 @@ _REGISTRIES: dict[str, tuple[str | None, str, Callable[[object], bool]]] = {
     "grant_types": ("grant", "a grant type (grant_type and build)", _is_grant),
     "client_auth_methods": ("auth", "callable", callable),
     "token_types": ("token", "a BearerToken subclass", _subclass_of(BearerToken)),
-    "dpop_key_generators": ("dpop", "callable", callable),
     "settings": (None, "an oauth2kit.Setting", lambda value: isinstance(value, Setting)),
     "operations": (None, "callable", callable),
     "error_codes": (None, "an EndpointError subclass", _subclass_of(EndpointError)),
@@ -134,7 +133,6 @@ class PluginHost:
         grant_types: the grant types, by the name `OAuth2Client.grant` takes.
         client_auth_methods: client authentication methods, by RFC 7591 name.
         token_types: access token classes, by ``token_type`` (case-insensitively).
-        dpop_key_generators: DPoP key generators, by signature algorithm.
         settings: the client settings that plugins own.
         operations: the client operations behind `OAuth2Client`'s typed methods.
         error_codes: exception classes by OAuth 2.0 ``error`` code.
@@ -144,7 +142,6 @@ class PluginHost:
     grant_types: Registry[GrantType]
     client_auth_methods: Registry[ClientAuthFactory]
     token_types: Registry[type[BearerToken]]
-    dpop_key_generators: Registry[DPoPKeyGenerator]
     settings: Registry[Setting]
     operations: Registry[Operation]
     error_codes: Registry[type[EndpointError]]

@@ -47,7 +47,7 @@ if TYPE_CHECKING:
     from oauth2kit._values import Setting
 
 __all__ = [
-    "PROJECT_NAME", "ClientAuthFactory", "DPoPKeyGenerator", "GrantType", "Operation", "hookimpl",
+    "PROJECT_NAME", "ClientAuthFactory", "GrantType", "Operation", "hookimpl",
     "hookspec",
 ]  # fmt: skip
 
@@ -106,14 +106,6 @@ form. Class-level operations (``from_discovery_endpoint``) receive the class ins
 """
 
 
-class DPoPKeyGenerator(Protocol):
-    """What a DPoP key generator plugin registers, by algorithm name: makes a fresh key."""
-
-    def __call__(self, alg: str) -> Any:
-        """Generate a new private key for DPoP proofs signed with `alg`."""
-        ...
-
-
 # --- registration hooks (historic) -------------------------------------------------------
 
 
@@ -144,11 +136,6 @@ def oauth2kit_register_token_types(registry: Registry[type[BearerToken]]) -> Non
     The standard response parser builds tokens with the class registered for the
     response's ``token_type`` (``Bearer`` when the server omits it).
     """
-
-
-@hookspec(historic=True)
-def oauth2kit_register_dpop_key_generators(registry: Registry[DPoPKeyGenerator]) -> None:
-    """Register DPoP key generators by signature algorithm (``ES256``, ``EdDSA``, ...)."""
 
 
 @hookspec(historic=True)
