@@ -101,13 +101,6 @@ class PluginInfo(NamedTuple):
     hooks: tuple[str, ...] = ()
     provides: dict[str, list[str]] | None = None
 
-    def as_dict(self) -> dict[str, Any]:
-        """A JSON-ready dict of this record."""
-        data = self._asdict()
-        data["hooks"] = list(self.hooks)
-        data["provides"] = dict(self.provides or {})
-        return data
-
 
 def _kernel_names() -> frozenset[str]:
     """The names the package root defines itself, which no plugin may shadow."""

@@ -240,12 +240,8 @@ class BearerToken(TokenResponse, requests.auth.AuthBase):
             raise InvalidParam(f"a token response must be a JSON object, got {type(data).__name__}")
         if "access_token" not in data:
             raise InvalidParam("the token response has no access_token")
-        fields = data
-        if "expires_at" in data:
-            fields = dict(data)
-            fields["expires_at"] = _expires_at_member(fields.pop("expires_at"), fields)
         try:
-            return cls(**fields)
+            return cls(**data)
         except TypeError:  # checked here rather than per member: a name that is not a str
             msg = "a token response must be a JSON object, with str member names"
             raise InvalidParam(msg) from None
@@ -271,21 +267,6 @@ class BearerToken(TokenResponse, requests.auth.AuthBase):
     def __hash__(self) -> int:
         """Hash by the access token, which identifies a token."""
         return hash((type(self), self.access_token))
-
-
-def _expires_at_member(value: object, fields: Mapping[str, Any]) -> datetime | None:
-    """Read a response's non-standard ``expires_at`` member, or leave it out (None).
-
-    Some servers (Strava, for one) send the expiry as epoch seconds beside ``expires_in``.
-    RFC 6749 section 5.1 says to ignore members a client does not know, so it is used only
-    when ``expires_in`` is missing, and only if it is a plausible timestamp.
-    """
-    if "expires_in" in fields or not is_number(value):
-        return None
-    try:
-        return datetime.fromtimestamp(value, tz=UTC)
-    except (OverflowError, OSError, ValueError):
-        return None
 
 
 _STANDARD_FIELDS = (

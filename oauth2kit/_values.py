@@ -209,16 +209,6 @@ def check_type(name: str, value: object, kind: type | tuple[type, ...]) -> None:
         raise InvalidParam(f"{name} must be a {names}, got {type(value).__name__}")
 
 
-def _must(fits: Callable[[Any], bool], message: str, *, show: bool = True) -> Any:
-    """An attrs validator: `InvalidParam` with `message` unless `fits(value)`."""
-
-    def check(_: object, __: object, value: object) -> None:
-        if not fits(value):
-            raise InvalidParam(f"{message}, got {value!r}" if show else message)
-
-    return check
-
-
 def _pair(value: object, part: Callable[[object], bool]) -> bool:
     return isinstance(value, tuple) and len(value) == 2 and all(part(p) for p in value)  # noqa: PLR2004 - a pair
 
@@ -241,11 +231,60 @@ def _mapping(value: Any) -> Any:
     return dict(value) if isinstance(value, Mapping) else value
 
 
-@attrs.frozen(eq=False, repr=False)  # by identity: the pipeline caches what it derives
+def _timeout_ok(value: object) -> bool:
+    return value is None or _seconds(value) or _pair(value, lambda p: p is None or _seconds(p))
+
+
+# Field -> when a value is acceptable, and what it must be (values that may hold secrets,
+# proxies and cookies, stay out of the message).
+_TRANSPORT_CHECKS: dict[str, tuple[Callable[[Any], bool], str]] = {
+    "timeout": (_timeout_ok, "timeout must be None, positive seconds or a (connect, read) pair"),
+    # None: the session's (``session.verify``, True unless set, and REQUESTS_CA_BUNDLE); a
+    # CA bundle path or a bool otherwise: "" would switch verification off, unsaid.
+    "verify": (
+        lambda v: v is None or isinstance(v, bool) or (isinstance(v, str) and bool(v)),
+        "verify must be a bool or the path of a CA bundle",
+    ),
+    "cert": (
+        lambda v: v is None or isinstance(v, str) or _pair(v, lambda p: isinstance(p, str)),
+        "cert must be the path of a client certificate, or a (certificate, key) pair",
+    ),
+    "proxies": (
+        lambda v: _is_str_map(v, _is_proxy_key, "\r\n"),
+        "proxies map schemes (or scheme://host keys) to proxy URLs",
+    ),
+    "cookies": (
+        lambda v: v is None or isinstance(v, CookieJar) or _is_str_map(v, _is_name, "\r\n;,"),
+        "cookies must be a CookieJar or a mapping of cookie names to strs",
+    ),
+    "max_response_bytes": (
+        lambda v: type(v) is int and v > 0,
+        "max_response_bytes must be an int > 0",
+    ),
+}
+_SHOWN = frozenset({"timeout", "verify", "cert", "max_response_bytes"})
+
+
+def _transport_check(_: object, field: attrs.Attribute[Any], value: object) -> None:
+    fits, message = _TRANSPORT_CHECKS[field.name]
+    if not fits(value):
+        raise InvalidParam(f"{message}, got {value!r}" if field.name in _SHOWN else message)
+
+
+def _redacted_proxies(proxies: Mapping[str, str | None]) -> str:
+    return repr({key: value and redact_uri(value) for key, value in proxies.items()})
+
+
+def _counted_cookies(cookies: Mapping[str, str] | CookieJar | None) -> str:
+    return "None" if cookies is None else f"<{len(cookies)} cookies>"
+
+
+@attrs.frozen(eq=False)  # by identity: the pipeline caches what it derives
 class Transport:
     """How requests are sent: what `requests` receives besides the method, URL, form and headers.
 
-    Checked when built; change one with `attrs.evolve`, which checks the new value.
+    Checked when built; change one with `attrs.evolve`, which checks the new value. Its
+    repr keeps proxy credentials and cookie values out.
 
     Attributes:
         timeout: seconds, a ``(connect, read)`` pair, or None for no timeout at all.
@@ -258,54 +297,16 @@ class Transport:
             an error, found before it is all in memory. Per client, not per call.
     """
 
-    timeout: Any = attrs.field(
-        default=DEFAULT_TIMEOUT,
-        validator=_must(
-            lambda v: v is None or _seconds(v) or _pair(v, lambda p: p is None or _seconds(p)),
-            "timeout must be None, positive seconds or a (connect, read) pair",
-        ),
-    )
-    verify: bool | str | None = attrs.field(
-        # None: the session's (``session.verify``, True unless set, and REQUESTS_CA_BUNDLE);
-        # a CA bundle path or a bool otherwise: "" would switch verification off, unsaid.
-        default=None,
-        validator=_must(
-            lambda v: v is None or isinstance(v, bool) or (isinstance(v, str) and bool(v)),
-            "verify must be a bool or the path of a CA bundle",
-        ),
-    )
-    cert: str | tuple[str, str] | None = attrs.field(
-        default=None,
-        validator=_must(
-            lambda v: v is None or isinstance(v, str) or _pair(v, lambda p: isinstance(p, str)),
-            "cert must be the path of a client certificate, or a (certificate, key) pair",
-        ),
-    )
+    timeout: Any = attrs.field(default=DEFAULT_TIMEOUT, validator=_transport_check)
+    verify: bool | str | None = attrs.field(default=None, validator=_transport_check)
+    cert: str | tuple[str, str] | None = attrs.field(default=None, validator=_transport_check)
     proxies: Mapping[str, str | None] = attrs.field(
-        factory=dict,
-        converter=_mapping,
-        validator=_must(
-            lambda v: _is_str_map(v, _is_proxy_key, "\r\n"),
-            "proxies map schemes (or scheme://host keys) to proxy URLs",
-            show=False,
-        ),
+        factory=dict, converter=_mapping, validator=_transport_check, repr=_redacted_proxies
     )
     cookies: Mapping[str, str] | CookieJar | None = attrs.field(
-        default=None,
-        converter=_mapping,
-        validator=_must(
-            lambda v: v is None or isinstance(v, CookieJar) or _is_str_map(v, _is_name, "\r\n;,"),
-            "cookies must be a CookieJar or a mapping of cookie names to strs",
-            show=False,
-        ),
+        default=None, converter=_mapping, validator=_transport_check, repr=_counted_cookies
     )
-
-    max_response_bytes: int = attrs.field(
-        default=MAX_RESPONSE_BYTES,
-        validator=_must(
-            lambda v: type(v) is int and v > 0, "max_response_bytes must be an int > 0"
-        ),
-    )
+    max_response_bytes: int = attrs.field(default=MAX_RESPONSE_BYTES, validator=_transport_check)
 
     def with_kwargs(self, kwargs: object) -> tuple[Transport, Mapping[str, str], Mapping[str, Any]]:
         """Apply a call's ``requests_kwargs``; return the transport, its headers and query.
@@ -329,16 +330,6 @@ class Transport:
         if not isinstance(headers, Mapping) or not isinstance(params, Mapping):
             raise InvalidParam("requests_kwargs: headers and params must be mappings")
         return (attrs.evolve(self, **options) if options else self), headers, params
-
-    def __repr__(self) -> str:
-        """The settings, with proxy credentials and cookie values kept out."""
-        proxies = {key: value and redact_uri(value) for key, value in self.proxies.items()}
-        cookies = None if self.cookies is None else f"<{len(self.cookies)} cookies>"
-        return (
-            f"Transport(timeout={self.timeout!r}, verify={self.verify!r}, cert={self.cert!r},"
-            f" proxies={proxies!r}, cookies={cookies},"
-            f" max_response_bytes={self.max_response_bytes})"
-        )
 
     def as_kwargs(self) -> dict[str, Any]:
         """The keyword arguments for `requests.Session.request` (a new dict each time)."""

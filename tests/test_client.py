@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import base64
 import socket
+import time
 import traceback
 from collections.abc import Callable
 from typing import Any
@@ -1461,3 +1462,24 @@ def test_a_password_split_by_slashes_does_not_show() -> None:
     with pytest.raises(InvalidEndpointUri) as caught:
         OAuth2Client("https:/user:pa//ss@as.example/token", client_id="c")
     assert "pa" not in caught.value.uri
+
+
+@responses.activate
+def test_a_non_standard_expires_at_member_is_read_or_ignored_never_fatal() -> None:
+    # Some servers send epoch seconds beside (or instead of) expires_in; the test server
+    # does not, hence the stub.
+    answers = [
+        {"access_token": "a", "expires_in": 60, "expires_at": 1},
+        {"access_token": "a", "expires_at": time.time() + 120},
+        {"access_token": "a", "expires_at": "tomorrow"},
+        {"access_token": "a", "expires_at": 10**400},
+    ]
+    for answer in answers:
+        responses.post(TOKEN_ENDPOINT, json=answer)
+    both, alone, junk, huge = (client().client_credentials() for _ in answers)
+    assert both.expires_in is not None
+    assert 55 <= both.expires_in <= 60
+    assert alone.expires_in is not None
+    assert 115 <= alone.expires_in <= 120
+    assert junk.expires_at is None
+    assert huge.expires_at is None

@@ -178,15 +178,3 @@ def test_badly_typed_standard_members_are_refused(fields: dict[str, object]) -> 
 
 def test_scope_as_a_json_array_is_joined() -> None:
     assert BearerToken("at", scope=["a", "b"]).scope == "a b"  # type: ignore[arg-type]
-
-
-def test_a_non_standard_expires_at_member_is_read_or_ignored_never_fatal() -> None:
-    # Some servers send epoch seconds beside (or instead of) expires_in.
-    both = BearerToken.from_response({"access_token": "a", "expires_in": 60, "expires_at": 1})
-    assert both.expires_in is not None
-    assert 55 <= both.expires_in <= 60
-    alone = BearerToken.from_response({"access_token": "a", "expires_at": time.time() + 120})
-    assert alone.expires_in is not None
-    assert 115 <= alone.expires_in <= 120
-    junk = BearerToken.from_response({"access_token": "a", "expires_at": "tomorrow"})
-    assert junk.expires_at is None

@@ -150,7 +150,7 @@ def _plugins(args: argparse.Namespace) -> str:
         if handler is not None:
             logger.removeHandler(handler)
     if args.json:  # JSON escapes control characters by itself
-        return json.dumps([info.as_dict() for info in plugins], indent=2)
+        return json.dumps([info._asdict() for info in plugins], indent=2)
     return _format_table(plugins)
 
 

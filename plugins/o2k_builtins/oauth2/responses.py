@@ -7,6 +7,7 @@ may answer beyond RFC 6749's token endpoint codes (which the kernel maps).
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
 from typing import TYPE_CHECKING
 
 from oauth2kit import (
@@ -84,6 +85,22 @@ def _token_class(call: EndpointCall, token_type: object) -> type[BearerToken]:
     return client.lookup(client.plugins.token_types, name)  # type: ignore[no-any-return] # checked when registered
 
 
+def _expires_at_member(data: dict[str, object]) -> datetime | None:
+    """Read a token response's non-standard ``expires_at`` member, or leave it out (None).
+
+    Some servers (Strava, for one) send the expiry as epoch seconds beside ``expires_in``.
+    RFC 6749 section 5.1 says to ignore members a client does not know, so it is used only
+    when ``expires_in`` is missing, and only if it is a plausible timestamp.
+    """
+    value = data["expires_at"]
+    if "expires_in" in data or isinstance(value, bool) or not isinstance(value, int | float):
+        return None
+    try:
+        return datetime.fromtimestamp(value, tz=UTC)
+    except (OverflowError, OSError, ValueError):  # NaN too
+        return None
+
+
 @hookimpl(trylast=True)
 def oauth2kit_parse_response(call: EndpointCall, response: EndpointResponse) -> object | None:
     """Build a token from a token endpoint's JSON answer."""
@@ -98,6 +115,8 @@ def oauth2kit_parse_response(call: EndpointCall, response: EndpointResponse) -> 
             raise error_from_response(call, response)
         message = "the token endpoint's answer has no access_token"
         raise InvalidTokenResponse(response.response, call.client, message)
+    if "expires_at" in data:
+        data = {**data, "expires_at": _expires_at_member(data)}
     try:
         return _token_class(call, data.get("token_type")).from_response(data)
     except PluginNotAvailable as exc:
