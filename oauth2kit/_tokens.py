@@ -218,16 +218,8 @@ class BearerToken(TokenResponse, requests.auth.AuthBase):
 
     def as_dict(self) -> dict[str, Any]:
         """Return the token as a token response: standard members, `expires_in`, and kwargs."""
-        data: dict[str, Any] = {
-            "access_token": self.access_token,
-            "token_type": self.token_type,
-            "expires_in": self.expires_in,
-            "scope": self.scope,
-            "refresh_token": self.refresh_token,
-            "id_token": self.id_token,
-            **self.kwargs,
-        }
-        return {key: value for key, value in data.items() if value is not None}
+        data = {name: getattr(self, name) for name in _AS_DICT_ORDER}
+        return {key: value for key, value in {**data, **self.kwargs}.items() if value is not None}
 
     @classmethod
     def from_response(cls, data: Mapping[str, Any]) -> Self:
@@ -252,16 +244,12 @@ class BearerToken(TokenResponse, requests.auth.AuthBase):
 
     def __repr__(self) -> str:
         """Show the token's metadata, never its secrets."""
-        parts = [f"access_token={_REDACTED!r}", f"token_type={self.token_type!r}"]
-        if self.expires_at is not None:
-            parts.append(f"expires_at={self.expires_at.isoformat()!r}")
-        if self.scope is not None:
-            parts.append(f"scope={self.scope!r}")
-        if self.refresh_token is not None:
-            parts.append(f"refresh_token={_REDACTED!r}")
-        if self.id_token is not None:
-            parts.append(f"id_token={_REDACTED!r}")
-        parts.extend(f"{key}=..." for key in self.kwargs)
+        expires_at = None if self.expires_at is None else self.expires_at.isoformat()
+        shown = {"token_type": self.token_type, "expires_at": expires_at, "scope": self.scope}
+        parts = [f"access_token={_REDACTED!r}"]
+        parts += [f"{name}={value!r}" for name, value in shown.items() if value is not None]
+        parts += [f"{name}={_REDACTED!r}" for name in _SECRETS if getattr(self, name) is not None]
+        parts += [f"{key}=..." for key in self.kwargs]
         return f"{type(self).__name__}({', '.join(parts)})"
 
     def __hash__(self) -> int:
@@ -277,4 +265,6 @@ _STANDARD_FIELDS = (
     "token_type",
     "id_token",
 )
+_AS_DICT_ORDER = ("access_token", "token_type", "expires_in", "scope", "refresh_token", "id_token")
+_SECRETS = ("refresh_token", "id_token")  # beside the access token, never shown
 _RESERVED = frozenset({*_STANDARD_FIELDS, "kwargs"})
