@@ -5,6 +5,7 @@ from __future__ import annotations
 import logging
 import os
 import threading
+from collections.abc import Collection
 from functools import partial
 from typing import TYPE_CHECKING, Any, Literal, NamedTuple, final
 
@@ -216,16 +217,22 @@ class PluginHost:
         """Import pending plugins until one provides `name` in registry `kind`, if any does.
 
         The plugin an `oauth2kit_lazy_provider` hook names, and the plugin named
-        ``<family>.<name>``, first; then the family, then every other one.
+        ``<family>.<name>``, first; then the family, then every other one, except those an
+        index (`oauth2kit_lazy_indexed`) knows not to provide it.
         """
         prefix = f"{family}."
         hinted = self.call("oauth2kit_lazy_provider", registry=kind, name=name)
         exact = (hinted, f"{prefix}{name}", f"{prefix}{name.casefold()}")
-        for wanted in (
+        indexed = self.call("oauth2kit_lazy_indexed", registry=kind)
+        if not all(isinstance(names, Collection) for names in indexed):
+            raise PluginError(f"an oauth2kit_lazy_indexed hook returned {indexed!r}")
+        skipped = {plugin for names in indexed for plugin in names}
+        searches: tuple[Callable[[str], bool], ...] = (
             lambda key: key in exact,
-            lambda key: key.startswith(prefix),
-            lambda _: True,
-        ):
+            lambda key: key.startswith(prefix) and key not in skipped,
+            lambda key: key not in skipped,
+        )
+        for wanted in searches:
             with self._lock:
                 for key in [key for key in self._pending if wanted(key)]:
                     if entry_point := self._pending.get(key):  # not loaded by another one's import

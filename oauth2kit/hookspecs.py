@@ -29,7 +29,7 @@ vendor: every hook receives the client (directly or as ``call.client``), so chec
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Collection
 from typing import TYPE_CHECKING, Any, Protocol, TypeAlias
 
 import pluggy
@@ -214,7 +214,19 @@ def oauth2kit_lazy_provider(registry: str, name: str) -> str | None:
     A lookup that no imported plugin answers imports pending plugins until one does; a
     plugin that knows which of them provides the name (an index of its distribution's lazy
     plugins) answers with its entry-point name, so that only that one is imported. Return
-    None to leave the search to the host, which tries the plugin's family, then all.
+    None to leave the search to the host, which tries the plugin's family, then all (but
+    those an `oauth2kit_lazy_indexed` hook names).
+    """
+
+
+@hookspec
+def oauth2kit_lazy_indexed(registry: str) -> Collection[str] | None:
+    """Name the lazy plugins whose entries in `registry` your `oauth2kit_lazy_provider` knows.
+
+    When no hook names a plugin for a name, the host imports pending plugins to find it,
+    but not these: the index says that none of them provides it. So a name that no plugin
+    provides (a client's extra metadata, a probe of ``oauth2kit.<name>``) imports only the
+    plugins nobody indexes.
     """
 
 

@@ -247,7 +247,7 @@ def test_the_static_view_of_plugin_names_is_what_the_builtins_export() -> None:
 
 def test_the_lazy_index_names_the_plugin_of_every_name_the_lazy_builtins_register() -> None:
     """o2k_builtins.lazy_index is what the lazy built-ins register, name for name."""
-    from o2k_builtins.lazy_index import PROVIDERS
+    from o2k_builtins.lazy_index import INDEXED, PROVIDERS
 
     from oauth2kit._host import LAZY_FAMILIES
 
@@ -263,6 +263,25 @@ def test_the_lazy_index_names_the_plugin_of_every_name_the_lazy_builtins_registe
             entry.name: entry.plugin for entry in getattr(host, kind) if entry.plugin in lazy
         }
         assert registered == providers, kind
+    # Those it vouches for, as providing no name it does not list: every lazy built-in.
+    assert lazy == INDEXED
+
+
+def test_a_name_no_plugin_provides_imports_no_indexed_builtin() -> None:
+    # Extra metadata and a probe of a public name that nobody provides: the index says no
+    # lazy built-in has them, so none is imported to look.
+    code = (
+        "import sys, logging; logging.disable(40); import oauth2kit\n"
+        "oauth2kit.OAuth2Client('https://as.example/t', client_id='c', client_secret='s',"
+        " acme_flavour='x', acme_endpoint='https://as.example/acme')\n"
+        "print(hasattr(oauth2kit, 'NoSuchName'))\n"
+        "print(sorted(m for m in sys.modules if m.startswith(('o2k_builtins.endpoints',"
+        " 'o2k_builtins.oidc', 'o2k_builtins.device', 'cryptography'))))"
+    )
+    shown = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, check=True
+    ).stdout.split("\n")
+    assert ["False", "[]"] == shown[:2]
 
 
 def test_a_setting_imports_the_plugin_that_owns_it_and_no_other() -> None:

@@ -709,6 +709,39 @@ def test_an_installed_plugin_whose_registration_hook_exits_is_set_aside(tmp_path
     assert ["t", ["failed", "SystemExit: exit in a hook"]] == json.loads(result.stdout)
 
 
+def test_a_lazy_plugin_no_index_covers_is_still_found_by_the_search(tmp_path: Path) -> None:
+    # Third-party lazy plugins are in no index: a name only they provide is found by
+    # importing the pending plugins, the built-ins that the index covers left aside.
+    source = (
+        "import oauth2kit\n"
+        "@oauth2kit.hookimpl\n"
+        "def oauth2kit_register_settings(registry):\n"
+        "    registry.add('acme_flavour', oauth2kit.Setting(default='vanilla'))\n"
+    )
+    write_distribution(tmp_path, {"endpoint.acme": source})
+    code = (
+        "import json, sys, oauth2kit\n"
+        "client = oauth2kit.OAuth2Client('https://as.example/token', client_id='c',"
+        " client_secret='s', acme_flavour='mint')\n"
+        "print(json.dumps([client.setting('acme_flavour'), sorted(m for m in sys.modules"
+        " if m.startswith('o2k_builtins.endpoints.'))]))\n"
+    )
+    result = run_child(tmp_path, code)
+    assert 0 == result.returncode, result.stderr
+    assert ["mint", []] == json.loads(result.stdout)
+
+
+def test_an_index_hook_that_answers_no_collection_is_a_plugin_error(
+    empty_host: PluginHost,
+) -> None:
+    def oauth2kit_lazy_indexed(registry: str) -> object:
+        return 42
+
+    empty_host.register(make_plugin("bad_index", oauth2kit_lazy_indexed=oauth2kit_lazy_indexed))
+    with pytest.raises(PluginError, match="oauth2kit_lazy_indexed"):
+        empty_host.settings.get("anything")
+
+
 # --- run-time registration ------------------------------------------------------------------
 
 

@@ -208,7 +208,58 @@ PROVIDERS: Final[dict[str, dict[str, str]]] = {
 }
 
 
+INDEXED: Final[frozenset[str]] = frozenset(
+    {
+        "auth.client_secret_basic",
+        "auth.client_secret_jwt",
+        "auth.client_secret_post",
+        "auth.none",
+        "auth.private_key_jwt",
+        "auth.self_signed_tls_client_auth",
+        "auth.shortcuts",
+        "auth.tls_client_auth",
+        "endpoint.authorization",
+        "endpoint.backchannel_authentication",
+        "endpoint.device_authorization",
+        "endpoint.discovery",
+        "endpoint.end_session",
+        "endpoint.introspection",
+        "endpoint.par",
+        "endpoint.registration",
+        "endpoint.revocation",
+        "endpoint.userinfo",
+        "grant.authorization_code",
+        "grant.ciba",
+        "grant.client_credentials",
+        "grant.device_code",
+        "grant.jwt_bearer",
+        "grant.password",
+        "grant.refresh_token",
+        "grant.token_exchange",
+        "handler.access_token",
+        "handler.authorization_code",
+        "handler.client_credentials",
+        "handler.device_code",
+        "handler.password",
+        "oidc.id_token",
+        "oidc.jwks",
+        "oidc.request_objects",
+        "oidc.signed_responses",
+        "oidc.token_validation",
+        "token.bearer",
+    }
+)
+"""Every lazy built-in: for the registries above, one that PROVIDERS does not name for a
+name does not provide it."""
+
+
 @hookimpl
 def oauth2kit_lazy_provider(registry: str, name: str) -> str | None:
     """The built-in that provides `name` in `registry`, if one does."""
     return PROVIDERS.get(registry, {}).get(name)
+
+
+@hookimpl
+def oauth2kit_lazy_indexed(registry: str) -> frozenset[str]:
+    """The lazy built-ins, for the registries this index covers: none other has a name."""
+    return INDEXED if registry in PROVIDERS else frozenset()
