@@ -9,6 +9,7 @@ answers the real server never gives: a body that is not JSON, one that is too la
 
 from __future__ import annotations
 
+import types
 from collections.abc import Mapping
 from typing import Any
 
@@ -304,6 +305,28 @@ def test_the_real_document_with_another_issuer_is_refused(auth_server: AuthServe
         OAuth2Client.from_discovery_endpoint(
             url, issuer="http://127.0.0.1:1", auth=("cc-basic", "cc-basic-secret")
         )
+
+
+@pytest.mark.integration
+def test_the_document_is_fetched_through_the_client_pipeline(auth_server: AuthServer) -> None:
+    # One place for the network I/O: the hooks see the fetch, as they see every request.
+    seen: list[tuple[str, str, str]] = []
+
+    @oauth2kit.hookimpl
+    def oauth2kit_prepare_request(call: oauth2kit.EndpointCall) -> None:
+        seen.append((call.endpoint, call.method, call.url))
+
+    plugin = types.ModuleType("records_requests")
+    plugin.oauth2kit_prepare_request = oauth2kit_prepare_request  # type: ignore[attr-defined]
+    host = oauth2kit.PluginHost()
+    host.register(plugin)
+    client = OAuth2Client.from_discovery_endpoint(
+        issuer=auth_server.issuer, auth=("cc-basic", "cc-basic-secret"), plugins=host
+    )
+    url = oidc_discovery_document_url(auth_server.issuer)
+    # The document, then the server's keys (which the jwks plugin fetches the same way).
+    assert [("discovery_endpoint", "GET", url), ("jwks_uri", "GET", client.jwks_uri)] == seen
+    assert client.plugins is host
 
 
 @pytest.mark.integration

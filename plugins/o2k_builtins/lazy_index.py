@@ -26,6 +26,7 @@ PROVIDERS: Final[dict[str, dict[str, str]]] = {
         "code_challenge_method": "endpoint.authorization",
         "device_authorization_endpoint": "endpoint.device_authorization",
         "discovery_document": "endpoint.discovery",
+        "discovery_endpoint": "endpoint.discovery",
         "end_session_endpoint": "endpoint.end_session",
         "id_token_decryption_key": "oidc.id_token",
         "id_token_encrypted_response_alg": "oidc.id_token",

@@ -16,41 +16,34 @@ setting, where plugins and users find the members that are not settings (the
 
 from __future__ import annotations
 
-import json
 import warnings
 from collections.abc import Callable, Iterable, Mapping
 from types import MappingProxyType
 from typing import TYPE_CHECKING, Any, Final
 from urllib.parse import urlsplit, urlunsplit
 
-import requests
-import urllib3
+import requests.auth
 
 from oauth2kit import (
-    DEFAULT_TIMEOUT,
-    MAX_RESPONSE_BYTES,
     InvalidIssuer,
     InvalidParam,
     InvalidUri,
-    OAuth2Error,
     PluginHost,
     PluginNotAvailable,
-    ResponseTooLarge,
     Setting,
-    Transport,
-    TransportError,
     default_host,
     hookimpl,
-    is_loopback_host,
     redact_uri,
     validate_endpoint_uri,
     validate_issuer_uri,
 )
 
 if TYPE_CHECKING:
-    from oauth2kit import OAuth2Client, Registry
+    from oauth2kit import EndpointCall, EndpointResponse, OAuth2Client, Registry
 
 DOCUMENT: Final = "discovery_document"
+FETCHED_FROM: Final = "discovery_endpoint"
+"""The setting of the URL a discovery document is fetched from."""
 DOCUMENT_SETTINGS: Final = (
     "authorization_endpoint",
     "authorization_response_iss_parameter_supported",
@@ -201,52 +194,53 @@ def from_discovery_document(
     return cls(**{**arguments, DOCUMENT: document, **kwargs})
 
 
-def fetch_document(url: str, session: object = None, **transport: Any) -> dict[str, Any]:
-    """GET the discovery document at `url`, with the client's limits (timeout, body size).
+class _Anonymous(requests.auth.AuthBase):
+    """The fetching client's authentication: none, since the document is public."""
 
-    Redirects are not followed, and plain http (to a loopback host) never goes through a
-    proxy, as for the client's own requests.
+    def __call__(self, request: requests.PreparedRequest) -> requests.PreparedRequest:
+        return request
+
+
+# What the fetching client takes of the caller's arguments: how to reach the server.
+_FETCH_ARGUMENTS = (
+    "session",
+    "timeout",
+    "max_response_bytes",
+    "testing",
+    "plugins",
+    "disable_plugins",
+)
+
+
+def fetch_document(cls: type[OAuth2Client], url: str, **kwargs: Any) -> dict[str, Any]:
+    """GET the discovery document at `url` through the client pipeline, as every request is.
+
+    The request is sent by a client made for it alone (its ``token_endpoint`` is only a
+    placeholder), with the caller's session, timeout, body cap, URI policy and plugins:
+    so redirects are not followed, plain http (to a loopback host) never goes through a
+    proxy, and the call has one deadline.
 
     Raises:
         TransportError: the server could not be reached (`ResponseTooLarge`: too large).
         OAuth2Error: the server answered another status than 2xx (no status check upstream).
         InvalidDiscoveryDocument: the body is not a JSON object.
     """
-    if session is not None and not isinstance(session, requests.Session):
-        raise InvalidParam(f"session must be a requests.Session, got {type(session).__name__}")
-    limits = Transport(**transport)
-    options = limits.as_kwargs()
-    host = urlsplit(url).hostname
-    if url.startswith("http:") and is_loopback_host(host):
-        options["proxies"] = dict.fromkeys(("http", "all", f"http://{host}", f"all://{host}"))
-    http = session or requests.Session()
-    try:
-        with http.get(
-            url, headers={"Accept": "application/json"}, allow_redirects=False, stream=True,
-            **options,
-        ) as response:  # fmt: skip
-            body = response.raw.read(limits.max_response_bytes + 1, decode_content=True)
-    except (requests.RequestException, urllib3.exceptions.HTTPError, OSError, ValueError) as exc:
-        raise TransportError(f"GET {redact_uri(url)} failed: {type(exc).__name__}") from exc
-    finally:
-        if session is None:
-            http.close()
-    if len(body) > limits.max_response_bytes:
-        msg = f"{redact_uri(url)} answered more than {limits.max_response_bytes} bytes"
-        raise ResponseTooLarge(msg, response=response)
-    response._content = body  # noqa: SLF001 - so that the error below can show the response
-    response._content_consumed = True  # type: ignore[attr-defined] # noqa: SLF001
-    if not 200 <= response.status_code < 300:  # noqa: PLR2004 - the 2xx range
-        msg = f"the discovery document at {redact_uri(url)} answered HTTP {response.status_code}"
-        raise OAuth2Error(response, None, msg)
-    try:
-        decoded = json.loads(body)
-    except (ValueError, UnicodeDecodeError, RecursionError):
-        decoded = None
-    if not isinstance(decoded, dict):
-        msg = f"the discovery document at {redact_uri(url)} is not a JSON object"
-        raise InvalidDiscoveryDocument(msg, decoded)
-    return decoded
+    options: dict[str, Any] = {name: kwargs[name] for name in _FETCH_ARGUMENTS if name in kwargs}
+    options[FETCHED_FROM] = url
+    fetcher = cls(url, auth=_Anonymous(), **options)
+    document: dict[str, Any] = fetcher.call(FETCHED_FROM, method="GET", auth=False)
+    return document
+
+
+@hookimpl
+def oauth2kit_parse_response(call: EndpointCall, response: EndpointResponse) -> object | None:
+    """The discovery document, from a successful answer of the discovery endpoint."""
+    if call.endpoint != FETCHED_FROM:
+        return None
+    if response.data is None:
+        msg = f"the discovery document at {redact_uri(call.url)} is not a JSON object"
+        raise InvalidDiscoveryDocument(msg, None)
+    return response.data
 
 
 def from_discovery_endpoint(
@@ -276,9 +270,7 @@ def from_discovery_endpoint(
         url = oidc_discovery_document_url(issuer)
     if not testing:
         validate_endpoint_uri(url)
-    limits = {"timeout": kwargs.get("timeout", DEFAULT_TIMEOUT)}
-    limits["max_response_bytes"] = kwargs.get("max_response_bytes", MAX_RESPONSE_BYTES)
-    document = fetch_document(url, kwargs.get("session"), **limits)
+    document = fetch_document(cls, url, **{**kwargs, "testing": testing})
     client = from_discovery_document(cls, document, issuer, **kwargs)
     if "jwks_uri" in client.settings:
         try:
@@ -291,8 +283,9 @@ def from_discovery_endpoint(
 
 @hookimpl
 def oauth2kit_register_settings(registry: Registry[Setting]) -> None:
-    """Register ``discovery_document`` (empty by default)."""
+    """Register ``discovery_document`` (empty by default) and ``discovery_endpoint``."""
     registry.add(DOCUMENT, Setting(default=MappingProxyType({}), convert=checked_document))
+    registry.add(FETCHED_FROM, Setting(endpoint=True))
 
 
 @hookimpl
