@@ -219,6 +219,26 @@ def test_bad_jwks_answers_raise_clear_errors() -> None:
         assert [key.kid for key in client().run("authorization_server_keys")] == ["old"]
 
 
+def test_a_failed_fetch_is_not_tried_again_until_the_failure_cooldown() -> None:
+    clock = Clock()
+    cache = JwksCache(failure_cooldown=5, clock=clock)
+    c = client(cache)
+    with responses.RequestsMock() as rsps:
+        rsps.get(JWKS_URI, json={"error": "server_error"}, status=500)
+        for _ in range(3):  # one request; the others get its failure again
+            with pytest.raises(OAuth2Error, match="server_error"):
+                c.run("authorization_server_keys")
+        assert len(rsps.calls) == 1
+        with pytest.raises(OAuth2Error, match=r"tried again in 5\.0 s"):
+            c.run("authorization_server_keys")
+        clock.now += 5  # the cooldown is over: fetched again, and now it works
+        rsps.replace(responses.GET, JWKS_URI, json={"keys": [OLD.public_jwk()]})
+        assert [key.kid for key in c.run("authorization_server_keys")] == ["old"]
+        assert len(rsps.calls) == 2
+    with pytest.raises(InvalidParam, match="failure_cooldown"):
+        JwksCache(failure_cooldown=-1)
+
+
 def test_static_keys_and_the_seed_methods() -> None:
     static = jose.to_key_set({"keys": [OLD.public_jwk()]})
     c = OAuth2Client(f"{ISSUER}/token", auth=(CLIENT_ID, "s"), authorization_server_jwks=static)

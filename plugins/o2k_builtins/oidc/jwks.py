@@ -20,6 +20,7 @@ never plant keys that another client trusts.
 
 from __future__ import annotations
 
+import copy
 import re
 import threading
 import time
@@ -28,7 +29,7 @@ from collections.abc import Callable, Mapping
 from typing import TYPE_CHECKING, Any, Final, NamedTuple, final
 
 from o2k_builtins.oidc.errors import InvalidJwks
-from oauth2kit import InvalidParam, MissingEndpointUri, Setting, hookimpl, jose
+from oauth2kit import InvalidParam, MissingEndpointUri, OAuth2KitError, Setting, hookimpl, jose
 
 if TYPE_CHECKING:
     from oauth2kit import EndpointCall, EndpointResponse, OAuth2Client, Registry
@@ -83,11 +84,15 @@ class JwksCache:
     `refetch_cooldown` and a day), or `max_age` when the server says nothing. A token whose
     ``kid`` the entry lacks makes one new fetch, unless the entry is younger than
     `refetch_cooldown`: unknown kids cannot make a client hammer the server. Concurrent
-    callers that need a fetch wait for one fetch.
+    callers that need a fetch wait for one fetch. A fetch that failed (the server down or
+    answering an error) is not tried again for `failure_cooldown` seconds: until then,
+    whoever needs the keys gets that failure again, so that a failing server is not sent
+    one request per token to validate.
 
     Args:
         max_age: seconds an entry is fresh when the server sends no ``max-age``.
         refetch_cooldown: the least seconds between two fetches of one URI.
+        failure_cooldown: the least seconds between a failed fetch and the next one.
         clock: the wall clock (``time.time``); tests pass their own.
     """
 
@@ -96,14 +101,17 @@ class JwksCache:
         *,
         max_age: float = 3600,
         refetch_cooldown: float = 60,
+        failure_cooldown: float = 5,
         clock: Callable[[], float] = time.time,
     ) -> None:
         self.max_age = _number("max_age", max_age, 0)
         self.refetch_cooldown = _number("refetch_cooldown", refetch_cooldown, 0)
+        self.failure_cooldown = _number("failure_cooldown", failure_cooldown, 0)
         if not callable(clock):
             raise InvalidParam("clock must be callable")
         self._clock = clock
         self._entries: dict[str, _Entry] = {}
+        self._failures: dict[str, tuple[float, OAuth2KitError]] = {}  # uri -> (when, what)
         self._locks: dict[str, threading.Lock] = {}
         self._lock = threading.Lock()
         self.fetches = 0
@@ -120,6 +128,7 @@ class JwksCache:
         with self._fetch_lock(uri):
             entry = self._entries.get(uri)  # another thread may have fetched meanwhile
             if entry is None or self._wants_fetch(entry, kid, self._clock()):
+                self._raise_recent_failure(uri)
                 entry = self._fetch(client, uri, requests_kwargs)
             return entry.keys
 
@@ -146,10 +155,27 @@ class JwksCache:
         with self._lock:
             return self._locks.setdefault(uri, threading.Lock())
 
+    def _raise_recent_failure(self, uri: str) -> None:
+        """Raise the last fetch's failure again if it is younger than `failure_cooldown`."""
+        failure = self._failures.get(uri)
+        if failure is None:
+            return
+        failed_at, error = failure
+        if 0 <= (age := self._clock() - failed_at) < self.failure_cooldown:
+            again = copy.copy(error)  # each caller its own (its traceback, its context)
+            wait = self.failure_cooldown - age
+            again.args = (f"{error} (a fetch {age:.1f} s ago; tried again in {wait:.1f} s)",)
+            raise again
+
     def _fetch(self, client: OAuth2Client, uri: str, requests_kwargs: Any) -> _Entry:
-        fetched: _Fetched = client.call(
-            ENDPOINT, method="GET", auth=False, requests_kwargs=requests_kwargs
-        )
+        try:
+            fetched: _Fetched = client.call(
+                ENDPOINT, method="GET", auth=False, requests_kwargs=requests_kwargs
+            )
+        except OAuth2KitError as exc:
+            self._failures[uri] = (self._clock(), exc)
+            raise
+        self._failures.pop(uri, None)
         max_age = self.max_age if fetched.max_age is None else fetched.max_age
         max_age = min(max(max_age, self.refetch_cooldown), MAX_CACHE_AGE)
         entry = _Entry.of(fetched.keys, fetched.jwks, self._clock(), max_age)
