@@ -80,7 +80,10 @@ class OAuth2Client(SeedAPI):
         issuer: the authorization server's issuer identifier.
         token_class: the token class to build from token responses; by default the class
             registered for the response's ``token_type``.
-        session: the `requests.Session` to send requests with.
+        session: the `requests.Session` to send requests with. Its proxies and TLS settings
+            are merged with the environment's (``HTTPS_PROXY``, ``NO_PROXY``,
+            ``REQUESTS_CA_BUNDLE``) at its first request to each endpoint, not at every
+            one: a changed environment applies to sessions made after the change.
         timeout: seconds before each call gives up (`requests` has no default timeout),
             as a whole: connect, send, headers and body (the headers' bound comes from the
             ``transport.deadline`` plugin, for requests' own adapters). A ``(connect,

@@ -11,6 +11,7 @@ import json
 import logging
 import math
 import time
+import weakref
 from typing import TYPE_CHECKING, Any, final
 from urllib.parse import urlsplit
 
@@ -208,27 +209,14 @@ def send(call: EndpointCall) -> Any:
 
 def _transmit(call: EndpointCall) -> EndpointResponse:
     """Authenticate the call and send it once: the pipeline's only network I/O."""
-    client = call.client
     auth = call.auth
     if isinstance(auth, BaseClientAuthenticationMethod):
         auth.authenticate(call.url, call.form, call.headers)
         auth = None
-    transport = _request_kwargs(call.transport, call.url, client.testing)
     timeout = call.transport.timeout
     deadline = time.monotonic() + timeout if isinstance(timeout, int | float) else math.inf
     try:
-        raw = client.session.request(
-            call.method,
-            call.url,
-            data=call.form.plain or None,
-            headers=call.headers.plain,
-            auth=auth or _NO_AUTH,
-            # Never followed: a redirect would send the form (secrets, codes, tokens)
-            # wherever its Location points, unchecked. A 3xx is an error response instead.
-            allow_redirects=False,
-            stream=True,  # the body is read here, up to the cap and the deadline
-            **transport,
-        )
+        raw = _request(call, auth or _NO_AUTH)
         _read_body(raw, call.transport.max_response_bytes, deadline)
     except OAuth2KitError:
         raise  # from an auth handler, while requests prepared the request; or the body's
@@ -244,6 +232,63 @@ def _transmit(call: EndpointCall) -> EndpointResponse:
         "%s %s (%s) -> %s", call.method, redact_uri(call.url), call.grant or "-", raw.status_code
     )
     return EndpointResponse(raw)
+
+
+def _request(call: EndpointCall, auth: AuthBase) -> requests.Response:
+    """Send `call` with `requests`, without following redirects; the body is left to read.
+
+    A redirect would send the form (secrets, codes, tokens) wherever its Location points,
+    unchecked: a 3xx is an error response instead. A subclass of `requests.Session`, which
+    may change `request()`, is called through it; a `requests.Session` itself is sent the
+    prepared request with its environment settings worked out once (`_environment`).
+    """
+    session = call.client.session
+    kwargs = _request_kwargs(call.transport, call.url, call.client.testing)
+    form, headers = call.form.plain, call.headers.plain
+    if type(session) is not requests.Session:
+        return session.request(
+            call.method, call.url, data=form or None, headers=headers, auth=auth,
+            allow_redirects=False, stream=True, **kwargs,
+        )  # fmt: skip
+    request = requests.Request(
+        call.method, call.url, headers, data=form or {}, auth=auth, cookies=kwargs["cookies"]
+    )
+    prepared = session.prepare_request(request)
+    settings = _environment(session, call, prepared.url or call.url, kwargs)
+    return session.send(prepared, allow_redirects=False, timeout=kwargs["timeout"], **settings)
+
+
+# Session -> (transport, URL, the session's own settings) -> requests' merge of them with the
+# environment. Kept per session, so that a session's settings changed later are seen.
+_ENVIRONMENTS: weakref.WeakKeyDictionary[requests.Session, dict[object, dict[str, Any]]] = (
+    weakref.WeakKeyDictionary()
+)
+_KEPT_ENVIRONMENTS = 64  # per session: past that, forgotten and merged anew
+
+
+def _environment(
+    session: requests.Session, call: EndpointCall, url: str, kwargs: dict[str, Any]
+) -> dict[str, Any]:
+    """The proxies, TLS and stream settings for `call`: the session's and the environment's.
+
+    `Session.request` merges them for every request, and reads the whole environment twice
+    to do it (``HTTPS_PROXY``, ``NO_PROXY``, ``REQUESTS_CA_BUNDLE``, ...), which costs more
+    than the rest of a token request. They are merged once per transport, URL and session
+    settings instead, so an environment changed later is seen by new sessions (as httpx
+    reads it once per client).
+    """
+    environments = _ENVIRONMENTS.get(session) or _ENVIRONMENTS.setdefault(session, {})
+    own = repr((session.trust_env, session.verify, session.cert, session.proxies))
+    key = (call.transport, url, own)
+    settings = environments.get(key)
+    if settings is None:
+        if len(environments) >= _KEPT_ENVIRONMENTS:
+            environments.clear()
+        merged = session.merge_environment_settings(
+            url, dict(kwargs["proxies"]), stream=True, verify=kwargs["verify"], cert=kwargs["cert"]
+        )
+        settings = environments[key] = dict(merged)
+    return settings
 
 
 def _read_body(raw: requests.Response, limit: int, deadline: float) -> None:

@@ -552,6 +552,59 @@ def test_per_host_proxy_keys_are_accepted_and_reach_requests(key: str) -> None:
     assert "http://proxy.example:3128" == sent_kwargs()["proxies"][key]
 
 
+@responses.activate
+def test_the_environment_is_merged_once_per_session_and_the_sessions_own_settings_each_time(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    # Proxies from the environment apply, as requests has it: read at a session's first
+    # request to an endpoint, not again at each one (requests would read the whole
+    # environment twice per request). A new session reads it anew; the session's own
+    # settings, changed later, apply at once (and the environment is merged anew then).
+    responses.post(TOKEN_ENDPOINT, json={"access_token": "t"})
+    for name in (
+        "NO_PROXY",
+        "no_proxy",
+        "ALL_PROXY",
+        "all_proxy",
+        "https_proxy",
+        "REQUESTS_CA_BUNDLE",
+        "CURL_CA_BUNDLE",
+    ):
+        monkeypatch.delenv(name, raising=False)
+    monkeypatch.setenv("HTTPS_PROXY", "http://first.example:3128")
+    session = requests.Session()
+    first = client(session=session)
+    first.client_credentials()
+    monkeypatch.setenv("HTTPS_PROXY", "http://second.example:3128")
+    first.client_credentials()
+    client().client_credentials()
+    session.verify = False
+    first.client_credentials()
+    assert [
+        "http://first.example:3128",
+        "http://first.example:3128",
+        "http://second.example:3128",
+        "http://second.example:3128",
+    ] == [sent_kwargs(index)["proxies"]["https"] for index in range(4)]
+    assert [True, True, True, False] == [sent_kwargs(index)["verify"] for index in range(4)]
+
+
+@responses.activate
+def test_a_session_subclass_is_sent_through_its_own_request_method() -> None:
+    responses.post(TOKEN_ENDPOINT, json={"access_token": "t"})
+    seen: list[str] = []
+
+    class Recording(requests.Session):
+        def request(self, method: str | bytes, url: str | bytes, *args: Any, **kwargs: Any) -> Any:
+            seen.append(str(url))
+            return super().request(method, url, *args, **kwargs)
+
+    c = client(session=Recording())
+    c.client_credentials()
+    c.client_credentials()
+    assert [TOKEN_ENDPOINT, TOKEN_ENDPOINT] == seen
+
+
 @pytest.mark.parametrize(
     ("name", "value"),
     [
