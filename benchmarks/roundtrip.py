@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import base64
 import contextlib
+import dataclasses
 import importlib.util
 import select
 import socket
@@ -210,6 +211,8 @@ class Contender:
     needs: str | None = None
     #: A feature that may not exist yet: any failure is reported as "not available yet".
     upcoming: bool = False
+    #: A session as requests makes it, which reads the environment (proxies, CA bundle).
+    default_session: bool = False
 
 
 def _raw_post(path: str, data: dict[str, str]) -> Build:
@@ -345,6 +348,15 @@ CONTENDERS: tuple[Contender, ...] = (
     ),
 )
 
+# The same token request with sessions as requests makes them (`trust_env` on): what an
+# application that passes no session of its own gets. Context, not judged: the judged rows
+# keep the environment out, so that this machine's settings cannot change the requests.
+CONTENDERS += tuple(
+    dataclasses.replace(c, key=c.key.replace("token_", "env_"), group="env", default_session=True)
+    for c in CONTENDERS
+    if c.group == "token"
+)
+
 _CONTENDER = {c.key: c for c in CONTENDERS}
 
 #: group -> table title, in print order.
@@ -352,6 +364,7 @@ GROUPS = {
     "token": "Round trip: client_credentials token request (local keep-alive server)",
     "introspect": "Round trip: token introspection (local keep-alive server)",
     "revoke": "Round trip: token revocation (local keep-alive server)",
+    "env": "Round trip: client_credentials with default sessions (trust_env on; context)",
 }
 #: The oauth2kit row of each group, judged against the group's baseline.
 TARGET_KEYS = {
@@ -397,7 +410,8 @@ def _prepare(
         row.missing = f"{contender.needs} is not installed"
         return None
     try:
-        call = contender.build(base, _session())
+        session = requests.Session() if contender.default_session else _session()
+        call = contender.build(base, session)
         before = _server_count(tool, base)
         result: object = None
         for _ in range(warmup):  # opens the connection, lets the interpreter specialise
@@ -494,11 +508,11 @@ def run(repeats: int, calls: int) -> tuple[list[Table], list[Target], list[str]]
         row = rows[key]
         row.stats = Stats.of(values)
         row.extra |= {"calls": calls, "new conns": connects[key]}
-    for group, key in TARGET_KEYS.items():
+    for group, key in {**TARGET_KEYS, "env": "env_oauth2kit"}.items():
         mine, theirs = samples.get(key), samples.get(f"{group}_baseline")
         if mine and theirs and len(mine) == len(theirs):
             ratios = [a / b for a, b in zip(mine, theirs, strict=True)]
-            rows[key].extra["paired ratio"] = statistics.median(ratios)
+            rows[key].extra["paired ratio"] = round(statistics.median(ratios), 3)
     notes = [
         (
             f"each of the n repeats times {calls} calls in a row; median and min are of the"

@@ -163,7 +163,9 @@ def main(argv: list[str] | None = None) -> int:
 
     tables, found, notes = roundtrip.run(trip_repeats, trip_calls)
     for table in tables:
-        print_table(table.title, table.rows, table.ref, extra_cols=("req/call", "new conns"))
+        print_table(
+            table.title, table.rows, table.ref, extra_cols=("req/call", "new conns", "paired ratio")
+        )
     for note in notes:
         print(f"  {note}")
     targets += found
