@@ -502,10 +502,12 @@ def _with_id_token(token: BearerToken, id_token: IdToken) -> BearerToken:
     if token.id_token is id_token:
         return token
     # Tokens are immutable to users; a copy that differs only by the parsed (or decrypted)
-    # ID token keeps every subclass's own state (a DPoP key) without knowing about it.
+    # ID token keeps every subclass's own state (a DPoP key) without knowing about it. Set
+    # one attribute at a time, in the original's order: a copy made through its __dict__
+    # would read its attributes slower ever after, on the per-request path.
     validated = object.__new__(type(token))
-    validated.__dict__.update(token.__dict__)
-    validated.__dict__["id_token"] = id_token
+    for name, value in vars(token).items():
+        object.__setattr__(validated, name, id_token if name == "id_token" else value)
     return validated
 
 
