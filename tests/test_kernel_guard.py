@@ -267,34 +267,35 @@ def test_the_lazy_index_names_the_plugin_of_every_name_the_lazy_builtins_registe
     assert lazy == INDEXED
 
 
-def test_a_name_no_plugin_provides_imports_no_indexed_builtin() -> None:
-    # Extra metadata and a probe of a public name that nobody provides: the index says no
-    # lazy built-in has them, so none is imported to look.
-    code = (
-        "import sys, logging; logging.disable(40); import oauth2kit\n"
-        "oauth2kit.OAuth2Client('https://as.example/t', client_id='c', client_secret='s',"
-        " acme_flavour='x', acme_endpoint='https://as.example/acme')\n"
-        "print(hasattr(oauth2kit, 'NoSuchName'))\n"
+def _imported_by(code: str) -> str:
+    """What `code` prints in a fresh interpreter, then the endpoint, OIDC and crypto modules
+    it imported."""
+    script = (
+        f"import sys, logging; logging.disable(40); import oauth2kit\n{code}\n"
         "print(sorted(m for m in sys.modules if m.startswith(('o2k_builtins.endpoints',"
         " 'o2k_builtins.oidc', 'o2k_builtins.device', 'cryptography'))))"
     )
-    shown = subprocess.run(
-        [sys.executable, "-c", code], capture_output=True, text=True, check=True
-    ).stdout.split("\n")
-    assert ["False", "[]"] == shown[:2]
+    return subprocess.run(
+        [sys.executable, "-c", script], capture_output=True, text=True, check=True
+    ).stdout
+
+
+def test_a_name_no_plugin_provides_imports_no_indexed_builtin() -> None:
+    # Extra metadata and a probe of a public name that nobody provides: the index says no
+    # lazy built-in has them, so none is imported to look.
+    shown = _imported_by(
+        "oauth2kit.OAuth2Client('https://as.example/t', client_id='c', client_secret='s',"
+        " acme_flavour='x', acme_endpoint='https://as.example/acme')\n"
+        "print(hasattr(oauth2kit, 'NoSuchName'))"
+    )
+    assert ["False", "[]"] == shown.split("\n")[:2]
 
 
 def test_a_setting_imports_the_plugin_that_owns_it_and_no_other() -> None:
-    code = (
-        "import sys, logging; logging.disable(40); import oauth2kit\n"
+    shown = _imported_by(
         "oauth2kit.OAuth2Client('https://as.example/t', client_id='c', client_secret='s',"
-        " revocation_endpoint='https://as.example/r')\n"
-        "print(sorted(m for m in sys.modules if m.startswith(('o2k_builtins.endpoints',"
-        " 'o2k_builtins.oidc', 'cryptography'))))"
+        " revocation_endpoint='https://as.example/r')"
     )
-    shown = subprocess.run(
-        [sys.executable, "-c", code], capture_output=True, text=True, check=True
-    ).stdout
     assert "['o2k_builtins.endpoints', 'o2k_builtins.endpoints.revocation'" in shown
     assert "oidc" not in shown
     assert "cryptography" not in shown  # the JOSE plugins stay unimported
