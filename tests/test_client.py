@@ -589,22 +589,6 @@ def test_the_environment_is_merged_once_per_session_and_the_sessions_own_setting
     assert [True, True, True, False] == [sent_kwargs(index)["verify"] for index in range(4)]
 
 
-@responses.activate
-def test_a_session_subclass_is_sent_through_its_own_request_method() -> None:
-    responses.post(TOKEN_ENDPOINT, json={"access_token": "t"})
-    seen: list[str] = []
-
-    class Recording(requests.Session):
-        def request(self, method: str | bytes, url: str | bytes, *args: Any, **kwargs: Any) -> Any:
-            seen.append(str(url))
-            return super().request(method, url, *args, **kwargs)
-
-    c = client(session=Recording())
-    c.client_credentials()
-    c.client_credentials()
-    assert [TOKEN_ENDPOINT, TOKEN_ENDPOINT] == seen
-
-
 @pytest.mark.parametrize(
     ("name", "value"),
     [

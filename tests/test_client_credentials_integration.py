@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 import time
+from typing import Any
 
 import pytest
 import requests
@@ -265,3 +266,21 @@ def test_plain_http_to_loopback_ignores_proxies_from_the_environment(
         monkeypatch.delenv(name, raising=False)
     client = client_for(auth_server, "cc-post")
     assert client.client_credentials(scope="api:read").scope == "api:read"
+
+
+def test_a_session_subclass_is_sent_through_its_own_request_method(
+    auth_server: AuthServer,
+) -> None:
+    # A plain Session is sent prepared requests (its environment merged once); a subclass,
+    # which may change request(), goes through it for every call, and still gets tokens.
+    seen: list[str] = []
+
+    class Recording(requests.Session):
+        def request(self, method: str | bytes, url: str | bytes, *args: Any, **kwargs: Any) -> Any:
+            seen.append(str(url))
+            return super().request(method, url, *args, **kwargs)
+
+    client = client_for(auth_server, "cc-post", session=Recording())
+    tokens = [client.client_credentials(scope="api:read") for _ in range(2)]
+    assert [auth_server.token_endpoint] * 2 == seen
+    assert all(token.scope == "api:read" for token in tokens)

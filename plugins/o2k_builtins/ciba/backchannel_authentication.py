@@ -18,7 +18,6 @@ import attrs
 
 from o2k_builtins.authorization.model import checked_acr_values
 from o2k_builtins.device.polling import (
-    DEFAULT_INTERVAL,
     REDACTED,
     SLOW_DOWN_INTERVAL,
     BaseTokenEndpointPoolingJob,
@@ -26,6 +25,7 @@ from o2k_builtins.device.polling import (
     expiry,
     is_past,
     narrowed,
+    poll_interval,
     required_text,
 )
 from oauth2kit import (
@@ -202,9 +202,7 @@ class BackChannelAuthenticationPoolingJob(BaseTokenEndpointPoolingJob):
         sleeper: Callable[[float], object] = time.sleep, **token_kwargs: Any,
     ) -> None:  # fmt: skip
         checked_auth_req_id(auth_req_id)
-        if interval is None:  # `is None`: an interval of 0 is one
-            given = auth_req_id.interval if isinstance(auth_req_id, BackChannelAuthenticationResponse) else None  # fmt: skip # noqa: E501
-            interval = DEFAULT_INTERVAL if given is None else given
+        interval = poll_interval(interval, auth_req_id)
         super().__init__(
             client, requests_kwargs, token_kwargs, slow_down_interval, interval, sleeper=sleeper
         )

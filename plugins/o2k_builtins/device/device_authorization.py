@@ -16,7 +16,6 @@ from typing import TYPE_CHECKING, Any, Final
 import attrs
 
 from o2k_builtins.device.polling import (
-    DEFAULT_INTERVAL,
     POLLING_ERRORS,
     REDACTED,
     SLOW_DOWN_INTERVAL,
@@ -29,6 +28,7 @@ from o2k_builtins.device.polling import (
     expiry,
     is_past,
     narrowed,
+    poll_interval,
     required_text,
 )
 from oauth2kit import (
@@ -167,13 +167,7 @@ class DeviceAuthorizationPoolingJob(BaseTokenEndpointPoolingJob):
         sleeper: Callable[[float], object] = time.sleep, **token_kwargs: Any,
     ) -> None:  # fmt: skip
         checked_device_code(device_code)
-        if interval is None:  # `is None`, not `or`: an interval of 0 is one (upstream lost it)
-            given = (
-                device_code.interval
-                if isinstance(device_code, DeviceAuthorizationResponse)
-                else None
-            )
-            interval = DEFAULT_INTERVAL if given is None else given
+        interval = poll_interval(interval, device_code)  # 0 is an interval (upstream lost it)
         super().__init__(
             client, requests_kwargs, token_kwargs, slow_down_interval, interval, sleeper=sleeper
         )

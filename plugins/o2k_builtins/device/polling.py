@@ -114,6 +114,17 @@ def is_past(expires_at: datetime | None, leeway: object) -> bool | None:
     return datetime.now(tz=UTC) - timedelta(seconds=leeway) > expires_at
 
 
+def poll_interval(interval: float | None, started: object) -> float:
+    """`interval` if given (0 is one), else the one the flow's start answered, else 5 seconds.
+
+    `started` is the response that started the flow, or the bare code (which has none).
+    """
+    if interval is not None:
+        return interval
+    answered: float | None = getattr(started, "interval", None)
+    return DEFAULT_INTERVAL if answered is None else answered
+
+
 class BaseTokenEndpointPoolingJob:
     """Poll the token endpoint: call the job until it returns a token.
 
