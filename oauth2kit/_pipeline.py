@@ -13,12 +13,14 @@ import math
 import time
 import weakref
 from typing import TYPE_CHECKING, Any, final
-from urllib.parse import urlsplit
+from urllib.parse import urlencode, urlsplit
 
 import attrs
 import requests
 import urllib3
 from requests.auth import AuthBase
+from requests.cookies import RequestsCookieJar
+from requests.structures import CaseInsensitiveDict
 
 from oauth2kit._client_auth import BaseClientAuthenticationMethod
 from oauth2kit._exceptions import (
@@ -35,6 +37,8 @@ from oauth2kit._tokens import BearerToken
 from oauth2kit._values import Form, Headers, Transport, is_number
 
 if TYPE_CHECKING:
+    from collections.abc import Mapping
+
     from oauth2kit._client import OAuth2Client
 
 __all__ = ["MAX_ATTEMPTS", "MAX_RETRY_DELAY", "EndpointCall", "EndpointResponse", "send"]
@@ -250,12 +254,50 @@ def _request(call: EndpointCall, auth: AuthBase) -> requests.Response:
             call.method, call.url, data=form or None, headers=headers, auth=auth,
             allow_redirects=False, stream=True, **kwargs,
         )  # fmt: skip
-    request = requests.Request(
-        call.method, call.url, headers, data=form or {}, auth=auth, cookies=kwargs["cookies"]
-    )
-    prepared = session.prepare_request(request)
+    prepared = _prepared(session, call, auth, kwargs["cookies"])
     settings = _environment(session, call, prepared.url or call.url, kwargs)
     return session.send(prepared, allow_redirects=False, timeout=kwargs["timeout"], **settings)
+
+
+def _prepared(
+    session: requests.Session, call: EndpointCall, auth: AuthBase, cookies: Any
+) -> requests.PreparedRequest:
+    """What `session.prepare_request` makes of `call`, without its Protocol checks.
+
+    requests 2.34 merges settings and encodes forms through ``runtime_checkable`` Protocol
+    isinstance checks, nine per token request, which cost more than the rest of the
+    request on Python 3.11. The form is encoded here (it is checked already), and the
+    session's headers, cookies and hooks are merged as `prepare_request` merges them.
+    """
+    headers = CaseInsensitiveDict(session.headers)
+    headers.update(call.headers.plain)
+    for name in [name for name, value in headers.items() if value is None]:
+        del headers[name]  # requests' way for a request to drop a session header
+    form = call.form.plain
+    if form and "Content-Type" not in headers:
+        headers["Content-Type"] = "application/x-www-form-urlencoded"
+    jar = RequestsCookieJar()  # the session's cookies, then the call's over them
+    jar.update(session.cookies)
+    jar.update(cookies or {})
+    prepared = requests.PreparedRequest()
+    prepared.prepare(
+        method=call.method, url=call.url, headers=headers, data=_encoded(form),
+        params=session.params or "", auth=auth, cookies=jar, hooks=session.hooks,
+    )  # fmt: skip
+    return prepared
+
+
+def _encoded(form: Mapping[str, Any]) -> str | None:
+    """`form` URL-encoded as requests encodes a dict: lists repeat the field, None is left out."""
+    if not form:
+        return None
+    pairs = [
+        (name, item)
+        for name, value in form.items()
+        for item in (value if isinstance(value, list | tuple) else (value,))
+        if item is not None
+    ]
+    return urlencode(pairs)
 
 
 # Session -> (transport, URL, the session's own settings) -> requests' merge of them with the

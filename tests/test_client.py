@@ -589,6 +589,68 @@ def test_the_environment_is_merged_once_per_session_and_the_sessions_own_setting
     assert [True, True, True, False] == [sent_kwargs(index)["verify"] for index in range(4)]
 
 
+def _with_session_headers(session: requests.Session) -> None:
+    session.headers["X-Tenant"] = "a"
+    session.headers["User-Agent"] = None  # type: ignore[assignment] # requests' way to drop one
+    session.headers["Accept"] = "text/plain"  # the request's own Accept wins
+
+
+def _with_cookies(session: requests.Session) -> None:
+    session.cookies.set("session", "s", domain="as.example")
+
+
+def _with_params(session: requests.Session) -> None:
+    session.params = {"tenant": "a"}
+
+
+HOOKED: list[int] = []
+
+
+def _with_hook(session: requests.Session) -> None:
+    session.hooks["response"].append(lambda response, **_: HOOKED.append(response.status_code))
+
+
+@pytest.mark.parametrize(
+    "setup", [lambda _: None, _with_session_headers, _with_cookies, _with_params, _with_hook]
+)
+@pytest.mark.parametrize(
+    "form",
+    [
+        {"grant_type": "client_credentials", "scope": "a b"},
+        {"resource": ["https://a.example", "https://b.example"], "n": 3, "x": 1.5, "gone": None},
+        {"name": "h\u00e9llo w\u00f6rld&=?", "empty": ""},
+        {},
+    ],
+)
+@responses.activate
+def test_a_plain_session_is_sent_what_its_prepare_request_would_make(
+    setup: Callable[[requests.Session], None], form: dict[str, Any]
+) -> None:
+    # The kernel prepares a plain Session's requests itself (requests' own preparation runs
+    # Protocol checks that cost more than the rest of the request): the request on the wire
+    # must be the one Session.prepare_request makes, whatever the session holds.
+    responses.post(TOKEN_ENDPOINT, json={"access_token": "t"})
+    session = requests.Session()
+    setup(session)
+    HOOKED.clear()
+    auth = requests.auth.HTTPBasicAuth("client", "s3cr3t")
+    cookies = {"call": "c"}
+    response = client(auth=auth, session=session, client_id=None, client_secret=None).call(
+        "token_endpoint", form, requests_kwargs={"cookies": cookies}
+    )
+    assert "t" == response.access_token
+    sent = responses.calls[0].request
+    expected = session.prepare_request(
+        requests.Request(
+            "POST", TOKEN_ENDPOINT, {"Accept": "application/json"}, data=form, auth=auth,
+            cookies=cookies,
+        )
+    )  # fmt: skip
+    assert (expected.method, expected.url, expected.body) == (sent.method, sent.url, sent.body)
+    assert dict(expected.headers) == dict(sent.headers)
+    assert ([200] if setup is _with_hook else []) == HOOKED
+
+
 @pytest.mark.parametrize(
     ("name", "value"),
     [
