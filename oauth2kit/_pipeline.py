@@ -1,7 +1,8 @@
 """The request pipeline: one call to an endpoint, the hooks around it, and the one send.
 
-`send` is the only code that talks to the network, in `_transmit`: a transport other than
-`requests` replaces that one function, not a flow.
+`_transmit` hands each attempt to the `oauth2kit_transmit` hook, the only network I/O: the
+built-in ``transport.requests`` plugin sends it with the client's requests Session, and a
+transport for another HTTP stack is another plugin, not a change to any flow.
 """
 
 from __future__ import annotations
@@ -11,16 +12,10 @@ import json
 import logging
 import math
 import time
-import weakref
 from typing import TYPE_CHECKING, Any, final
-from urllib.parse import urlencode, urlsplit
+from urllib.parse import urlsplit
 
 import attrs
-import requests
-import urllib3
-from requests.auth import AuthBase
-from requests.cookies import RequestsCookieJar
-from requests.structures import CaseInsensitiveDict
 
 from oauth2kit._client_auth import BaseClientAuthenticationMethod
 from oauth2kit._exceptions import (
@@ -29,15 +24,14 @@ from oauth2kit._exceptions import (
     OAuth2Error,
     OAuth2KitError,
     PluginError,
-    ResponseTooLarge,
-    TransportError,
     redact_uri,
 )
 from oauth2kit._tokens import BearerToken
 from oauth2kit._values import Form, Headers, Transport, is_number
 
 if TYPE_CHECKING:
-    from collections.abc import Mapping
+    import requests
+    from requests.auth import AuthBase
 
     from oauth2kit._client import OAuth2Client
 
@@ -49,16 +43,6 @@ MAX_ATTEMPTS = 3
 """Attempts per endpoint call when `oauth2kit_retry_request` hooks ask for retries."""
 MAX_RETRY_DELAY = 30.0
 """Seconds; a retry that a hook wants to wait longer for is not made (the response stands)."""
-
-
-class _NoAuth(AuthBase):
-    """No authentication at all; unlike None, it keeps the session's auth and netrc out."""
-
-    def __call__(self, request: requests.PreparedRequest) -> requests.PreparedRequest:
-        return request
-
-
-_NO_AUTH = _NoAuth()
 
 
 _METHODS = frozenset({"DELETE", "GET", "PATCH", "POST", "PUT"})
@@ -212,185 +196,21 @@ def send(call: EndpointCall) -> Any:
 
 
 def _transmit(call: EndpointCall) -> EndpointResponse:
-    """Authenticate the call and send it once: the pipeline's only network I/O."""
+    """Authenticate the call and have the transport plugin send it once: the only network I/O."""
     auth = call.auth
     if isinstance(auth, BaseClientAuthenticationMethod):
         auth.authenticate(call.url, call.form, call.headers)
         auth = None
-    timeout = call.transport.timeout
-    deadline = time.monotonic() + timeout if isinstance(timeout, int | float) else math.inf
-    try:
-        raw = _request(call, auth or _NO_AUTH)
-        _read_body(raw, call.transport.max_response_bytes, deadline)
-    except OAuth2KitError:
-        raise  # from an auth handler, while requests prepared the request; or the body's
-    except (requests.RequestException, urllib3.exceptions.HTTPError, OSError, ValueError) as exc:
-        # OSError: a CA bundle or client certificate file that cannot be read;
-        # ValueError: a URL that urllib3 cannot use (a DNS label over 63 characters).
-        reason = _reason(exc)
-        if time.monotonic() > deadline:  # the deadline's watchdog shut the connection
-            reason = "Timeout: no answer within the timeout (the whole call)"
-        msg = f"{call.method} {redact_uri(call.url)} failed: {reason}"
-        raise TransportError(msg, request=getattr(exc, "request", None)) from exc
+    transport = _with_proxy_policy(call.transport, call.url, call.client.testing)
+    raw = call.client.hook("oauth2kit_transmit", call=call, transport=transport, auth=auth)
+    if raw is None:
+        off = {*call.client.disabled_plugins, *call.client.plugins.unavailable()}
+        msg = "no plugin sends requests (oauth2kit_transmit)"
+        raise PluginError(f"{msg}; blocked or failed plugins: {', '.join(sorted(off)) or 'none'}")
     logger.debug(
         "%s %s (%s) -> %s", call.method, redact_uri(call.url), call.grant or "-", raw.status_code
     )
     return EndpointResponse(raw)
-
-
-def _request(call: EndpointCall, auth: AuthBase) -> requests.Response:
-    """Send `call` with `requests`, without following redirects; the body is left to read.
-
-    A redirect would send the form (secrets, codes, tokens) wherever its Location points,
-    unchecked: a 3xx is an error response instead. A subclass of `requests.Session`, which
-    may change `request()`, is called through it; a `requests.Session` itself is sent the
-    prepared request with its environment settings worked out once (`_environment`).
-    """
-    session = call.client.session
-    kwargs = _request_kwargs(call.transport, call.url, call.client.testing)
-    form, headers = call.form.plain, call.headers.plain
-    if type(session) is not requests.Session:
-        return session.request(
-            call.method, call.url, data=form or None, headers=headers, auth=auth,
-            allow_redirects=False, stream=True, **kwargs,
-        )  # fmt: skip
-    prepared = _prepared(session, call, auth, kwargs["cookies"])
-    settings = _environment(session, call, prepared.url or call.url, kwargs)
-    return session.send(prepared, allow_redirects=False, timeout=kwargs["timeout"], **settings)
-
-
-def _prepared(
-    session: requests.Session, call: EndpointCall, auth: AuthBase, cookies: Any
-) -> requests.PreparedRequest:
-    """What `session.prepare_request` makes of `call`, without its Protocol checks.
-
-    requests 2.34 merges settings and encodes forms through ``runtime_checkable`` Protocol
-    isinstance checks, nine per token request, which cost more than the rest of the
-    request on Python 3.11. The form is encoded here (it is checked already), and the
-    session's headers, cookies and hooks are merged as `prepare_request` merges them.
-    """
-    headers = CaseInsensitiveDict(session.headers)
-    headers.update(call.headers.plain)
-    for name in [name for name, value in headers.items() if value is None]:
-        del headers[name]  # requests' way for a request to drop a session header
-    form = call.form.plain
-    if form and "Content-Type" not in headers:
-        headers["Content-Type"] = "application/x-www-form-urlencoded"
-    jar = RequestsCookieJar()  # the session's cookies, then the call's over them
-    jar.update(session.cookies)
-    jar.update(cookies or {})
-    prepared = requests.PreparedRequest()
-    prepared.prepare(
-        method=call.method, url=call.url, headers=headers, data=_encoded(form),
-        params=session.params or "", auth=auth, cookies=jar, hooks=session.hooks,
-    )  # fmt: skip
-    return prepared
-
-
-def _encoded(form: Mapping[str, Any]) -> str | None:
-    """`form` URL-encoded as requests encodes a dict: lists repeat the field, None is left out."""
-    if not form:
-        return None
-    pairs = [
-        (name, item)
-        for name, value in form.items()
-        for item in (value if isinstance(value, list | tuple) else (value,))
-        if item is not None
-    ]
-    return urlencode(pairs)
-
-
-# Session -> (transport, URL, the session's own settings) -> requests' merge of them with the
-# environment. Kept per session, so that a session's settings changed later are seen.
-_ENVIRONMENTS: weakref.WeakKeyDictionary[requests.Session, dict[object, dict[str, Any]]] = (
-    weakref.WeakKeyDictionary()
-)
-_KEPT_ENVIRONMENTS = 64  # per session: past that, forgotten and merged anew
-
-
-def _environment(
-    session: requests.Session, call: EndpointCall, url: str, kwargs: dict[str, Any]
-) -> dict[str, Any]:
-    """The proxies, TLS and stream settings for `call`: the session's and the environment's.
-
-    `Session.request` merges them for every request, and reads the whole environment twice
-    to do it (``HTTPS_PROXY``, ``NO_PROXY``, ``REQUESTS_CA_BUNDLE``, ...), which costs more
-    than the rest of a token request. They are merged once per transport, URL and session
-    settings instead, so an environment changed later is seen by new sessions (as httpx
-    reads it once per client).
-    """
-    environments = _ENVIRONMENTS.get(session) or _ENVIRONMENTS.setdefault(session, {})
-    own = repr((session.trust_env, session.verify, session.cert, session.proxies))
-    key = (call.transport, url, own)
-    settings = environments.get(key)
-    if settings is None:
-        if len(environments) >= _KEPT_ENVIRONMENTS:
-            environments.clear()
-        merged = session.merge_environment_settings(
-            url, dict(kwargs["proxies"]), stream=True, verify=kwargs["verify"], cert=kwargs["cert"]
-        )
-        settings = environments[key] = dict(merged)
-    return settings
-
-
-def _read_body(raw: requests.Response, limit: int, deadline: float) -> None:
-    """Read `raw`'s body (decompressed) into it, up to `limit` bytes and until `deadline`.
-
-    Read in pieces as they arrive (urllib3 bounds each piece's decompression too, so a
-    gzip bomb stops at the cap), then handed to requests as its content; a body that is too
-    large or too slow is dropped with its connection. An adapter that read the body itself (a stub)
-    has it checked against the cap all the same.
-    """
-    stream = None if getattr(raw, "_content_consumed", False) else raw.raw
-    preloaded = b"" if stream is not None else raw.content or b""
-    chunks, size = [preloaded], len(preloaded)
-    try:
-        if time.monotonic() > deadline:  # the headers' deadline cut the connection short
-            raise _late(raw)
-        while stream is not None and size <= limit:
-            chunk = stream.read1(min(_PIECE, limit + 1 - size), decode_content=True)
-            if not chunk:
-                break
-            chunks.append(chunk)
-            size += len(chunk)
-            if time.monotonic() > deadline:
-                raise _late(raw)
-        if size > limit:
-            msg = f"{redact_uri(raw.url)} answered more than {limit} bytes (max_response_bytes)"
-            raise ResponseTooLarge(msg, response=raw)
-        raw._content = b"".join(chunks)  # noqa: SLF001 - what `raw.content` then returns
-        raw._content_consumed = True  # type: ignore[attr-defined] # noqa: SLF001
-    finally:
-        raw.close()  # back to the pool when the body was read whole; dropped otherwise
-
-
-_PIECE = 64 * 1024
-
-
-def _late(raw: requests.Response) -> TransportError:
-    msg = f"{redact_uri(raw.url)} did not answer within the timeout (the whole call)"
-    return TransportError(msg, response=raw)
-
-
-def _reason(exc: BaseException) -> str:
-    """What went wrong, in words ("Connection refused"), never a URL or its credentials."""
-    seen: list[BaseException] = []
-    while exc is not None and exc not in seen and len(seen) < 8:  # noqa: PLR2004 - a bound
-        seen.append(exc)
-        if isinstance(exc, OSError) and exc.strerror:
-            return f"{type(seen[0]).__name__}: {exc.strerror}"
-        exc = exc.__cause__ or exc.__context__ or getattr(exc, "reason", None)  # type: ignore[assignment]
-    for name, words in _WORDS:
-        if any(type(e).__name__.endswith(name) for e in seen):
-            return f"{type(seen[0]).__name__}: {words}"
-    return type(seen[0]).__name__
-
-
-_WORDS = (
-    ("ConnectTimeout", "connecting timed out"),
-    ("Timeout", "timed out"),
-    ("SSLError", "TLS failed"),
-)
 
 
 def _parsed(call: EndpointCall, response: EndpointResponse) -> Any:
@@ -420,16 +240,11 @@ def _parsed(call: EndpointCall, response: EndpointResponse) -> Any:
 
 
 @functools.lru_cache(maxsize=64)
-def _request_kwargs(transport: Transport, url: str, testing: bool) -> dict[str, Any]:
-    """What `requests` receives of `transport` for `url`, derived once (do not change it)."""
-    kwargs = transport.as_kwargs()
-    if is_number(seconds := kwargs["timeout"]):
-        # A total too: the transport.deadline plugin bounds the headers' arrival by it (the
-        # body's, `_read_body`); urllib3 alone cuts each read's timeout down to what is left.
-        kwargs["timeout"] = urllib3.Timeout(connect=seconds, read=seconds, total=seconds)
-    if not testing:
-        kwargs["proxies"] = _no_proxy_for_plain_http(url, kwargs["proxies"])
-    return kwargs
+def _with_proxy_policy(transport: Transport, url: str, testing: bool) -> Transport:
+    """`transport` for a call to `url`: with no proxy at all when it is plain http."""
+    if testing or urlsplit(url).scheme != "http":
+        return transport
+    return attrs.evolve(transport, proxies=_no_proxy_for_plain_http(url, transport.proxies))
 
 
 def _no_proxy_for_plain_http(url: str, proxies: Any) -> dict[str, Any]:
@@ -438,10 +253,7 @@ def _no_proxy_for_plain_http(url: str, proxies: Any) -> dict[str, Any]:
     Plain http is accepted for loopback hosts only because no network lies between; a
     proxy (from ``HTTP_PROXY``, say) would carry the secrets across one in clear text.
     """
-    parts = urlsplit(url)
-    host = parts.hostname
-    if parts.scheme != "http":
-        return dict(proxies)
+    host = urlsplit(url).hostname
     keys = ("http", "all", f"http://{host}", f"all://{host}")
     if any(proxies.get(key) for key in keys):
         raise InvalidParam("a plain-http (loopback) endpoint cannot be reached through a proxy")

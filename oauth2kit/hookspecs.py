@@ -38,13 +38,14 @@ if TYPE_CHECKING:
     from collections.abc import Mapping
 
     import requests
+    import requests.auth
 
     from oauth2kit._client import OAuth2Client
     from oauth2kit._exceptions import EndpointError, OAuth2KitError
     from oauth2kit._pipeline import EndpointCall, EndpointResponse
     from oauth2kit._registry import Registry
     from oauth2kit._tokens import BearerToken
-    from oauth2kit._values import Setting
+    from oauth2kit._values import Setting, Transport
 
 __all__ = [
     "PROJECT_NAME", "ClientAuthFactory", "GrantType", "Operation", "hookimpl",
@@ -204,6 +205,26 @@ def oauth2kit_retry_request(call: EndpointCall, response: EndpointResponse) -> f
     attempts (``call.attempt`` counts them) and runs `oauth2kit_prepare_request` and client
     authentication again before each retry, on the same call, so proofs and nonces are
     fresh: those hooks set what they add rather than append to it.
+    """
+
+
+@hookspec(firstresult=True)
+def oauth2kit_transmit(
+    call: EndpointCall, transport: Transport, auth: requests.auth.AuthBase | None
+) -> requests.Response | None:
+    """Send `call` once and return its response, with the body read; or None to pass.
+
+    The pipeline's only network I/O, once per attempt. The built-in ``transport.requests``
+    (``trylast``) sends with the client's requests Session; a plugin for another HTTP
+    stack, or one that records calls or injects faults, answers first.
+
+    Client authentication is already in ``call.form`` and ``call.headers``. `auth` is a
+    requests auth handler still to apply (an access token, for userinfo), or None for no
+    authentication at all (not the session's, nor ``~/.netrc``). Send with `transport`,
+    which is ``call.transport`` with the kernel's proxy policy applied for ``call.url``
+    (no proxy for plain http). Follow no redirect; read the body whole, up to
+    ``transport.max_response_bytes`` (else raise `ResponseTooLarge`) and within
+    ``transport.timeout`` for the whole call; raise `TransportError` when no response came.
     """
 
 

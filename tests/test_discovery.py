@@ -19,6 +19,7 @@ import responses
 from as_server import AuthServer
 from o2k_builtins.endpoints import discovery
 from o2k_builtins.endpoints.discovery import DOCUMENT_SETTINGS
+from o2k_builtins.transport import requests_session
 
 import oauth2kit
 from oauth2kit import (
@@ -69,9 +70,10 @@ class EverySetting:
 
 
 def host_with(*plugins: tuple[str, object]) -> PluginHost:
-    """A host with the discovery plugin and `plugins` only."""
+    """A host with the discovery and transport plugins and `plugins` only."""
     host = PluginHost(load_entry_points=False)
-    for name, plugin in (("endpoint.discovery", discovery), *plugins):
+    builtins = (("endpoint.discovery", discovery), ("transport.requests", requests_session))
+    for name, plugin in (*builtins, *plugins):
         assert "loaded" == host.register(plugin, name=name).status
     return host
 

@@ -1,0 +1,230 @@
+"""Sending calls with a requests Session: entry point ``transport.requests``.
+
+The kernel's pipeline hands every call, once authenticated, to the `oauth2kit_transmit`
+hook; this plugin answers it (``trylast``, so that a plugin for another HTTP stack, or one
+that records or injects faults, takes over by answering first). It sends the call with the
+client's session, never follows a redirect (the form holds secrets, codes and tokens, and a
+``Location`` is unchecked: a 3xx is an error response instead), reads the body within the
+size cap and the whole call's timeout, and turns whatever requests, urllib3 or the OS
+raise into a `TransportError` that says what went wrong without a URL's credentials.
+
+A plain `requests.Session` is sent a request prepared here, with its environment merged
+once per endpoint; a subclass, which may change `Session.request`, goes through that.
+"""
+
+from __future__ import annotations
+
+import functools
+import math
+import time
+import weakref
+from typing import TYPE_CHECKING, Any
+from urllib.parse import urlencode
+
+import requests
+import urllib3
+from requests.auth import AuthBase
+from requests.cookies import RequestsCookieJar
+from requests.structures import CaseInsensitiveDict
+
+from oauth2kit import OAuth2KitError, ResponseTooLarge, TransportError, hookimpl, redact_uri
+
+if TYPE_CHECKING:
+    from collections.abc import Mapping
+
+    from oauth2kit import EndpointCall, Transport
+
+
+class _NoAuth(AuthBase):
+    """No authentication at all; unlike None, it keeps the session's auth and netrc out."""
+
+    def __call__(self, request: requests.PreparedRequest) -> requests.PreparedRequest:
+        return request
+
+
+_NO_AUTH = _NoAuth()
+
+
+@hookimpl(trylast=True)
+def oauth2kit_transmit(
+    call: EndpointCall, transport: Transport, auth: AuthBase | None
+) -> requests.Response:
+    """Send `call` once with its client's session; return the response, its body read."""
+    timeout = transport.timeout
+    deadline = time.monotonic() + timeout if isinstance(timeout, int | float) else math.inf
+    try:
+        raw = _request(call, transport, auth or _NO_AUTH)
+        _read_body(raw, transport.max_response_bytes, deadline)
+    except OAuth2KitError:
+        raise  # from an auth handler, while requests prepared the request; or the body's
+    except (requests.RequestException, urllib3.exceptions.HTTPError, OSError, ValueError) as exc:
+        # OSError: a CA bundle or client certificate file that cannot be read;
+        # ValueError: a URL that urllib3 cannot use (a DNS label over 63 characters).
+        reason = _reason(exc)
+        if time.monotonic() > deadline:  # the deadline's watchdog shut the connection
+            reason = "Timeout: no answer within the timeout (the whole call)"
+        msg = f"{call.method} {redact_uri(call.url)} failed: {reason}"
+        raise TransportError(msg, request=getattr(exc, "request", None)) from exc
+    return raw
+
+
+def _request(call: EndpointCall, transport: Transport, auth: AuthBase) -> requests.Response:
+    """Send `call` with `requests`, without following redirects; the body is left to read."""
+    session = call.client.session
+    kwargs = _request_kwargs(transport)
+    if type(session) is not requests.Session:
+        return session.request(
+            call.method, call.url, data=call.form.plain or None, headers=call.headers.plain,
+            auth=auth, allow_redirects=False, stream=True, **kwargs,
+        )  # fmt: skip
+    prepared = _prepared(session, call, auth, kwargs["cookies"])
+    settings = _environment(session, transport, prepared.url or call.url, kwargs)
+    return session.send(prepared, allow_redirects=False, timeout=kwargs["timeout"], **settings)
+
+
+@functools.lru_cache(maxsize=64)
+def _request_kwargs(transport: Transport) -> dict[str, Any]:
+    """What `requests` receives of `transport`, derived once (do not change it)."""
+    kwargs = transport.as_kwargs()
+    if isinstance(seconds := kwargs["timeout"], int | float):
+        # A total too: the transport.deadline plugin bounds the headers' arrival by it (the
+        # body's, `_read_body`); urllib3 alone cuts each read's timeout down to what is left.
+        kwargs["timeout"] = urllib3.Timeout(connect=seconds, read=seconds, total=seconds)
+    return kwargs
+
+
+def _prepared(
+    session: requests.Session, call: EndpointCall, auth: AuthBase, cookies: Any
+) -> requests.PreparedRequest:
+    """What `session.prepare_request` makes of `call`, without its Protocol checks.
+
+    requests 2.34 merges settings and encodes forms through ``runtime_checkable`` Protocol
+    isinstance checks, nine per token request, which cost more than the rest of the
+    request on Python 3.11. The form is encoded here (it is checked already), and the
+    session's headers, cookies and hooks are merged as `prepare_request` merges them.
+    """
+    headers = CaseInsensitiveDict(session.headers)
+    headers.update(call.headers.plain)
+    for name in [name for name, value in headers.items() if value is None]:
+        del headers[name]  # requests' way for a request to drop a session header
+    form = call.form.plain
+    if form and "Content-Type" not in headers:
+        headers["Content-Type"] = "application/x-www-form-urlencoded"
+    jar = RequestsCookieJar()  # the session's cookies, then the call's over them
+    jar.update(session.cookies)
+    jar.update(cookies or {})
+    prepared = requests.PreparedRequest()
+    prepared.prepare(
+        method=call.method, url=call.url, headers=headers, data=_encoded(form),
+        params=session.params or "", auth=auth, cookies=jar, hooks=session.hooks,
+    )  # fmt: skip
+    return prepared
+
+
+def _encoded(form: Mapping[str, Any]) -> str | None:
+    """`form` URL-encoded as requests encodes a dict: lists repeat the field, None is left out."""
+    if not form:
+        return None
+    pairs = [
+        (name, item)
+        for name, value in form.items()
+        for item in (value if isinstance(value, list | tuple) else (value,))
+        if item is not None
+    ]
+    return urlencode(pairs)
+
+
+# Session -> (transport, URL) -> (the session's own settings, requests' merge of them with
+# the environment). Kept per session, and compared with the session's settings at each
+# request, so that a setting changed later is seen at once.
+_ENVIRONMENTS: weakref.WeakKeyDictionary[requests.Session, dict[object, Any]] = (
+    weakref.WeakKeyDictionary()
+)
+_KEPT_ENVIRONMENTS = 64  # per session: past that, forgotten and merged anew
+
+
+def _environment(
+    session: requests.Session, transport: Transport, url: str, kwargs: dict[str, Any]
+) -> dict[str, Any]:
+    """The proxies, TLS and stream settings for a request: the session's and the environment's.
+
+    `Session.request` merges them for every request, and reads the whole environment twice
+    to do it (``HTTPS_PROXY``, ``NO_PROXY``, ``REQUESTS_CA_BUNDLE``, ...), which costs more
+    than the rest of a token request. They are merged once per transport, URL and session
+    settings instead, so an environment changed later is seen by new sessions (as httpx
+    reads it once per client).
+    """
+    environments = _ENVIRONMENTS.get(session) or _ENVIRONMENTS.setdefault(session, {})
+    own = (session.trust_env, session.verify, session.cert, session.proxies)
+    found = environments.get((transport, url))
+    if found is not None and found[0] == own:
+        return found[1]  # type: ignore[no-any-return] # what is stored below
+    if len(environments) >= _KEPT_ENVIRONMENTS:
+        environments.clear()
+    merged = session.merge_environment_settings(
+        url, dict(kwargs["proxies"]), stream=True, verify=kwargs["verify"], cert=kwargs["cert"]
+    )
+    settings = dict(merged)
+    # A copy of the proxies: the session's own dict may change in place later.
+    environments[transport, url] = ((*own[:3], dict(session.proxies)), settings)
+    return settings
+
+
+def _read_body(raw: requests.Response, limit: int, deadline: float) -> None:
+    """Read `raw`'s body (decompressed) into it, up to `limit` bytes and until `deadline`.
+
+    Read in pieces as they arrive (urllib3 bounds each piece's decompression too, so a
+    gzip bomb stops at the cap), then handed to requests as its content; a body that is too
+    large or too slow is dropped with its connection. An adapter that read the body itself
+    (a stub) has it checked against the cap all the same.
+    """
+    stream = None if getattr(raw, "_content_consumed", False) else raw.raw
+    preloaded = b"" if stream is not None else raw.content or b""
+    chunks, size = [preloaded], len(preloaded)
+    try:
+        if time.monotonic() > deadline:  # the headers' deadline cut the connection short
+            raise _late(raw)
+        while stream is not None and size <= limit:
+            chunk = stream.read1(min(_PIECE, limit + 1 - size), decode_content=True)
+            if not chunk:
+                break
+            chunks.append(chunk)
+            size += len(chunk)
+            if time.monotonic() > deadline:
+                raise _late(raw)
+        if size > limit:
+            msg = f"{redact_uri(raw.url)} answered more than {limit} bytes (max_response_bytes)"
+            raise ResponseTooLarge(msg, response=raw)
+        raw._content = b"".join(chunks)  # noqa: SLF001 - what `raw.content` then returns
+        raw._content_consumed = True  # type: ignore[attr-defined] # noqa: SLF001
+    finally:
+        raw.close()  # back to the pool when the body was read whole; dropped otherwise
+
+
+_PIECE = 64 * 1024
+
+
+def _late(raw: requests.Response) -> TransportError:
+    msg = f"{redact_uri(raw.url)} did not answer within the timeout (the whole call)"
+    return TransportError(msg, response=raw)
+
+
+def _reason(exc: BaseException) -> str:
+    """What went wrong, in words ("Connection refused"), never a URL or its credentials."""
+    seen: list[BaseException] = []
+    while exc is not None and exc not in seen and len(seen) < 8:  # noqa: PLR2004 - a bound
+        seen.append(exc)
+        if isinstance(exc, OSError) and exc.strerror:
+            return f"{type(seen[0]).__name__}: {exc.strerror}"
+        exc = exc.__cause__ or exc.__context__ or getattr(exc, "reason", None)  # type: ignore[assignment]
+    for name, words in _WORDS:
+        if any(type(e).__name__.endswith(name) for e in seen):
+            return f"{type(seen[0]).__name__}: {words}"
+    return type(seen[0]).__name__
+
+
+_WORDS = (
+    ("ConnectTimeout", "connecting timed out"),
+    ("Timeout", "timed out"),
+    ("SSLError", "TLS failed"),
+)
