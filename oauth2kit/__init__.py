@@ -65,10 +65,10 @@ def __getattr__(name: str) -> Any:
     if name.startswith("_"):
         # Tools probe dunder names (__wrapped__, __path__, ...): never a reason to discover.
         raise AttributeError(f"module 'oauth2kit' has no attribute {name!r}")
-    from oauth2kit._host import exporting_host  # noqa: PLC0415 - plugins load on first use
+    from oauth2kit._host import default_host  # noqa: PLC0415 - plugins load on first use
 
     # Not cached: the current default host decides, so blocking a plugin takes effect.
-    host = exporting_host()
+    host = default_host()
     try:
         return host.extensions.get(name)
     except ExportNotAvailable as exc:

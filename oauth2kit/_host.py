@@ -32,7 +32,7 @@ if TYPE_CHECKING:
 
 __all__ = [
     "DISABLE_ENV_VAR", "LAZY_FAMILIES", "PluginHost", "PluginInfo", "default_host",
-    "exporting_host", "set_default_host",
+    "set_default_host",
 ]  # fmt: skip
 
 logger = logging.getLogger("oauth2kit.plugins")
@@ -408,41 +408,24 @@ class PluginHost:
 
 # Per thread: the host whose discovery is importing plugins right now, if any.
 _local = threading.local()
-
-
-def exporting_host() -> PluginHost:
-    """The host in which ``oauth2kit.<name>`` looks up the names that plugins provide.
-
-    The default host, except while this thread discovers plugins for a host: a plugin
-    module imported then (``from oauth2kit import OAuth2ClientCredentialsAuth``, to
-    subclass it) gets the name from that host, and never starts a second discovery.
-    """
-    discovering: PluginHost | None = getattr(_local, "discovering", None)
-    return discovering if discovering is not None else default_host()
-
-
 _default_host: PluginHost | None = None
-_default_creating: PluginHost | None = None
-# Reentrant: a plugin imported during discovery may ask for the host being created.
-_default_lock = threading.RLock()
+_default_lock = threading.Lock()
 
 
 def default_host() -> PluginHost:
-    """The process-wide plugin host, created (and plugins discovered) on first use."""
-    global _default_host, _default_creating  # noqa: PLW0603 - the one process-wide host
-    host = _default_host
+    """The process-wide plugin host, created (and plugins discovered) on first use.
+
+    While this thread discovers plugins for a host, it is that host: a plugin module
+    imported then (``from oauth2kit import OAuth2ClientCredentialsAuth``, to subclass it)
+    gets the name from the host importing it, and never starts a second discovery.
+    """
+    global _default_host  # noqa: PLW0603 - the one process-wide host
+    host = _default_host if _default_host is not None else getattr(_local, "discovering", None)
     if host is not None:
         return host
-    with _default_lock:
+    with _default_lock:  # other threads wait for the one discovery
         if _default_host is None:
-            if _default_creating is not None:  # this thread, from a plugin being imported
-                return _default_creating
-            _default_creating = PluginHost(load_entry_points=False)
-            try:
-                _default_creating._discover()  # noqa: SLF001 - this module's own class
-                _default_host = _default_creating
-            finally:
-                _default_creating = None
+            _default_host = PluginHost()
         return _default_host
 
 
