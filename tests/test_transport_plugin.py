@@ -8,6 +8,8 @@ by returning None. With no transport at all, a call says which hook nobody imple
 from __future__ import annotations
 
 import json
+import re
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -112,3 +114,23 @@ def test_without_a_transport_a_call_names_the_hook_and_the_blocked_plugin() -> N
     )
     with pytest.raises(PluginError, match=r"oauth2kit_transmit.*transport\.requests"):
         client.client_credentials()
+
+
+@pytest.mark.integration
+def test_the_plugin_guides_recorder_runs_as_written(auth_server: AuthServer) -> None:
+    guide = (Path(__file__).parent.parent / "docs" / "plugins.md").read_text()
+    section = guide.partition("## Sending requests another way")[2]
+    example = re.search(r"```python\n(.*?)```", section, re.DOTALL)
+    assert example is not None
+    namespace: dict[str, Any] = {}
+    exec(example.group(1), namespace)  # noqa: S102 - the guide's own example
+    client = OAuth2Client(
+        auth_server.token_endpoint,
+        client_id="cc-post",
+        client_secret="cc-post-secret",
+        plugins=namespace["host"],
+    )
+    assert client.client_credentials(scope="api:read").access_token
+    # It sees the form as sent: client authentication (client_secret_post here) is in it.
+    fields = ["client_id", "client_secret", "grant_type", "scope"]
+    assert [("POST", "token_endpoint", fields)] == namespace["recorder"].calls
