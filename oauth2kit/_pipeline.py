@@ -16,6 +16,7 @@ from typing import TYPE_CHECKING, Any, final
 from urllib.parse import urlsplit
 
 import attrs
+import requests
 
 from oauth2kit._client_auth import BaseClientAuthenticationMethod
 from oauth2kit._exceptions import (
@@ -30,7 +31,6 @@ from oauth2kit._tokens import BearerToken
 from oauth2kit._values import Form, Headers, Transport, is_number
 
 if TYPE_CHECKING:
-    import requests
     from requests.auth import AuthBase
 
     from oauth2kit._client import OAuth2Client
@@ -207,6 +207,9 @@ def _transmit(call: EndpointCall) -> EndpointResponse:
         off = {*call.client.disabled_plugins, *call.client.plugins.unavailable()}
         msg = "no plugin sends requests (oauth2kit_transmit)"
         raise PluginError(f"{msg}; blocked or failed plugins: {', '.join(sorted(off)) or 'none'}")
+    if not isinstance(raw, requests.Response):
+        kind = type(raw).__name__
+        raise PluginError(f"an oauth2kit_transmit hook returned a {kind}, not a requests.Response")
     logger.debug(
         "%s %s (%s) -> %s", call.method, redact_uri(call.url), call.grant or "-", raw.status_code
     )

@@ -134,3 +134,17 @@ def test_the_plugin_guides_recorder_runs_as_written(auth_server: AuthServer) -> 
     # It sees the form as sent: client authentication (client_secret_post here) is in it.
     fields = ["client_id", "client_secret", "grant_type", "scope"]
     assert [("POST", "token_endpoint", fields)] == namespace["recorder"].calls
+
+
+class Broken:
+    @hookimpl
+    def oauth2kit_transmit(self) -> str:
+        return "not a response"
+
+
+def test_a_transport_that_returns_something_else_is_a_plugin_error() -> None:
+    host = PluginHost()
+    host.register(Broken(), name="test.broken")
+    client = OAuth2Client("https://as.example/token", client_id="c", plugins=host)
+    with pytest.raises(PluginError, match=r"returned a str, not a requests\.Response"):
+        client.client_credentials()
