@@ -589,6 +589,44 @@ def test_the_environment_is_merged_once_per_session_and_the_sessions_own_setting
     assert [True, True, True, False] == [sent_kwargs(index)["verify"] for index in range(4)]
 
 
+class TracingSession(requests.Session):
+    """A Session subclass: the transport calls its request(), as it may change it."""
+
+
+class TransportSeen:
+    """Keeps the proxies of each call's transport, as they are once the call was sent."""
+
+    def __init__(self) -> None:
+        self.proxies: list[dict[str, Any]] = []
+
+    @oauth2kit.hookimpl
+    def oauth2kit_token_obtained(self, call: EndpointCall) -> None:
+        self.proxies.append(dict(call.transport.proxies))
+
+
+@responses.activate
+def test_a_session_subclass_reads_the_environment_each_time_and_leaves_the_transport_alone(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    # Session.request adds the environment's proxies to the dict it is given: that must be
+    # a copy, or the call's checked transport would change under the hooks' eyes.
+    responses.post(TOKEN_ENDPOINT, json={"access_token": "t"})
+    for name in ("NO_PROXY", "no_proxy", "ALL_PROXY", "all_proxy", "https_proxy"):
+        monkeypatch.delenv(name, raising=False)
+    seen = TransportSeen()
+    host = oauth2kit.PluginHost()
+    host.register(seen, name="test.transport-seen")
+    kept = client(session=TracingSession(), plugins=host)
+    own = {"http": "http://plain.example:3128"}
+    for proxy in ("http://first.example:3128", "http://second.example:3128"):
+        monkeypatch.setenv("HTTPS_PROXY", proxy)
+        kept.client_credentials(requests_kwargs={"proxies": own})
+    assert ["http://first.example:3128", "http://second.example:3128"] == [
+        sent_kwargs(index)["proxies"]["https"] for index in range(2)
+    ]
+    assert [own, own] == seen.proxies
+
+
 def _with_session_headers(session: requests.Session) -> None:
     session.headers["X-Tenant"] = "a"
     session.headers["User-Agent"] = None  # type: ignore[assignment] # requests' way to drop one

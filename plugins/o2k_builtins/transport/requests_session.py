@@ -73,9 +73,12 @@ def _request(call: EndpointCall, transport: Transport, auth: AuthBase) -> reques
     session = call.client.session
     kwargs = _request_kwargs(transport)
     if type(session) is not requests.Session:
+        # A copy of the proxies: Session.request adds the environment's to the dict it is
+        # given, which is the transport's own (checked once, and never to change).
         return session.request(
             call.method, call.url, data=call.form.plain or None, headers=call.headers.plain,
-            auth=auth, allow_redirects=False, stream=True, **kwargs,
+            auth=auth, allow_redirects=False, stream=True,
+            **{**kwargs, "proxies": dict(kwargs["proxies"])},
         )  # fmt: skip
     prepared = _prepared(session, call, auth, kwargs["cookies"])
     settings = _environment(session, transport, prepared.url or call.url, kwargs)
