@@ -589,6 +589,28 @@ def test_the_environment_is_merged_once_per_session_and_the_sessions_own_setting
     assert [True, True, True, False] == [sent_kwargs(index)["verify"] for index in range(4)]
 
 
+@responses.activate
+def test_calls_with_the_same_requests_kwargs_share_one_environment_merge(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    # Each call with requests_kwargs gets a transport of its own; equal ones are one key,
+    # so the environment is merged once for them too, as for calls without any.
+    responses.post(TOKEN_ENDPOINT, json={"access_token": "t"})
+    for name in ("NO_PROXY", "no_proxy", "ALL_PROXY", "all_proxy", "https_proxy"):
+        monkeypatch.delenv(name, raising=False)
+    kept = client(session=requests.Session())
+    for proxy in ("http://first.example:3128", "http://second.example:3128"):
+        monkeypatch.setenv("HTTPS_PROXY", proxy)
+        kept.client_credentials(requests_kwargs={"timeout": 5})
+    kept.client_credentials(requests_kwargs={"timeout": 6})  # another transport: merged anew
+    assert [
+        "http://first.example:3128",
+        "http://first.example:3128",
+        "http://second.example:3128",
+    ] == [sent_kwargs(index)["proxies"]["https"] for index in range(3)]
+    assert [5, 5, 6] == [sent_kwargs(index)["timeout"].total for index in range(3)]
+
+
 class TracingSession(requests.Session):
     """A Session subclass: the transport calls its request(), as it may change it."""
 

@@ -14,10 +14,10 @@ once per endpoint; a subclass, which may change `Session.request`, goes through 
 
 from __future__ import annotations
 
-import functools
 import math
 import time
 import weakref
+from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any
 from urllib.parse import urlencode
 
@@ -30,8 +30,6 @@ from requests.structures import CaseInsensitiveDict
 from oauth2kit import OAuth2KitError, ResponseTooLarge, TransportError, hookimpl, redact_uri
 
 if TYPE_CHECKING:
-    from collections.abc import Mapping
-
     from oauth2kit import EndpointCall, Transport
 
 
@@ -71,7 +69,8 @@ def oauth2kit_transmit(
 def _request(call: EndpointCall, transport: Transport, auth: AuthBase) -> requests.Response:
     """Send `call` with `requests`, without following redirects; the body is left to read."""
     session = call.client.session
-    kwargs = _request_kwargs(transport)
+    key = _transport_key(transport)
+    kwargs = _request_kwargs(key, transport)
     if type(session) is not requests.Session:
         # A copy of the proxies: Session.request adds the environment's to the dict it is
         # given, which is the transport's own (checked once, and never to change).
@@ -81,18 +80,43 @@ def _request(call: EndpointCall, transport: Transport, auth: AuthBase) -> reques
             **{**kwargs, "proxies": dict(kwargs["proxies"])},
         )  # fmt: skip
     prepared = _prepared(session, call, auth, kwargs["cookies"])
-    settings = _environment(session, transport, prepared.url or call.url, kwargs)
+    settings = _environment(session, key, prepared.url or call.url, kwargs)
     return session.send(prepared, allow_redirects=False, timeout=kwargs["timeout"], **settings)
 
 
-@functools.lru_cache(maxsize=64)
-def _request_kwargs(transport: Transport) -> dict[str, Any]:
-    """What `requests` receives of `transport`, derived once (do not change it)."""
+def _transport_key(transport: Transport) -> tuple[object, ...]:
+    """What `transport` holds, as a key: equal transports share what is derived from them.
+
+    A call with its own ``requests_kwargs`` (a per-call timeout, say) gets a new `Transport`
+    each time; keyed by value, it still finds the request arguments and the environment
+    merged for the first such call. A cookie jar counts by identity (it may change).
+    """
+    cookies = transport.cookies
+    return (
+        transport.timeout, transport.verify, transport.cert, tuple(transport.proxies.items()),
+        tuple(cookies.items()) if isinstance(cookies, Mapping) else id(cookies),
+    )  # fmt: skip
+
+
+# Transport key -> the keyword arguments for requests (the cookie jar they hold keeps its id
+# from being reused while it is here).
+_KWARGS: dict[tuple[object, ...], dict[str, Any]] = {}
+_KEPT = 64  # past that, forgotten and derived anew
+
+
+def _request_kwargs(key: tuple[object, ...], transport: Transport) -> dict[str, Any]:
+    """What `requests` receives of `transport`, derived once per key (do not change it)."""
+    kwargs = _KWARGS.get(key)
+    if kwargs is not None:
+        return kwargs
     kwargs = transport.as_kwargs()
     if isinstance(seconds := kwargs["timeout"], int | float):
         # A total too: the transport.deadline plugin bounds the headers' arrival by it (the
         # body's, `_read_body`); urllib3 alone cuts each read's timeout down to what is left.
         kwargs["timeout"] = urllib3.Timeout(connect=seconds, read=seconds, total=seconds)
+    if len(_KWARGS) >= _KEPT:
+        _KWARGS.clear()
+    _KWARGS[key] = kwargs
     return kwargs
 
 
@@ -137,7 +161,7 @@ def _encoded(form: Mapping[str, Any]) -> str | None:
     return urlencode(pairs)
 
 
-# Session -> (transport, URL) -> (the session's own settings, requests' merge of them with
+# Session -> (transport key, URL) -> (the session's own settings, requests' merge of them with
 # the environment). Kept per session, and compared with the session's settings at each
 # request, so that a setting changed later is seen at once.
 _ENVIRONMENTS: weakref.WeakKeyDictionary[requests.Session, dict[object, Any]] = (
@@ -147,7 +171,7 @@ _KEPT_ENVIRONMENTS = 64  # per session: past that, forgotten and merged anew
 
 
 def _environment(
-    session: requests.Session, transport: Transport, url: str, kwargs: dict[str, Any]
+    session: requests.Session, key: tuple[object, ...], url: str, kwargs: dict[str, Any]
 ) -> dict[str, Any]:
     """The proxies, TLS and stream settings for a request: the session's and the environment's.
 
@@ -159,7 +183,7 @@ def _environment(
     """
     environments = _ENVIRONMENTS.get(session) or _ENVIRONMENTS.setdefault(session, {})
     own = (session.trust_env, session.verify, session.cert, session.proxies)
-    found = environments.get((transport, url))
+    found = environments.get((key, url))
     if found is not None and found[0] == own:
         return found[1]  # type: ignore[no-any-return] # what is stored below
     if len(environments) >= _KEPT_ENVIRONMENTS:
@@ -169,7 +193,7 @@ def _environment(
     )
     settings = dict(merged)
     # A copy of the proxies: the session's own dict may change in place later.
-    environments[transport, url] = ((*own[:3], dict(session.proxies)), settings)
+    environments[key, url] = ((*own[:3], dict(session.proxies)), settings)
     return settings
 
 
