@@ -663,6 +663,10 @@ def _with_params(session: requests.Session) -> None:
     session.params = {"tenant": "a"}
 
 
+def _with_params_as_pairs(session: requests.Session) -> None:
+    session.params = [("tenant", "a")]  # requests leaves these out
+
+
 HOOKED: list[int] = []
 
 
@@ -671,7 +675,15 @@ def _with_hook(session: requests.Session) -> None:
 
 
 @pytest.mark.parametrize(
-    "setup", [lambda _: None, _with_session_headers, _with_cookies, _with_params, _with_hook]
+    "setup",
+    [
+        lambda _: None,
+        _with_session_headers,
+        _with_cookies,
+        _with_params,
+        _with_params_as_pairs,
+        _with_hook,
+    ],
 )
 @pytest.mark.parametrize(
     "form",

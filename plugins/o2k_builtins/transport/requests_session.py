@@ -140,10 +140,12 @@ def _prepared(
     jar = RequestsCookieJar()  # the session's cookies, then the call's over them
     jar.update(session.cookies)
     jar.update(cookies or {})
+    # requests merges a session's query parameters only when they are a mapping.
+    params = session.params if isinstance(session.params, Mapping) and session.params else ""
     prepared = requests.PreparedRequest()
     prepared.prepare(
         method=call.method, url=call.url, headers=headers, data=_encoded(form),
-        params=session.params or "", auth=auth, cookies=jar, hooks=session.hooks,
+        params=params, auth=auth, cookies=jar, hooks=session.hooks,
     )  # fmt: skip
     return prepared
 
