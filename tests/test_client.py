@@ -694,9 +694,13 @@ def _with_hook(session: requests.Session) -> None:
         {},
     ],
 )
+@pytest.mark.parametrize(
+    "cookies",
+    [{"call": "c"}, {"session": "over", "bare": None}, requests.cookies.RequestsCookieJar()],
+)
 @responses.activate
 def test_a_plain_session_is_sent_what_its_prepare_request_would_make(
-    setup: Callable[[requests.Session], None], form: dict[str, Any]
+    setup: Callable[[requests.Session], None], form: dict[str, Any], cookies: Any
 ) -> None:
     # The kernel prepares a plain Session's requests itself (requests' own preparation runs
     # Protocol checks that cost more than the rest of the request): the request on the wire
@@ -706,7 +710,8 @@ def test_a_plain_session_is_sent_what_its_prepare_request_would_make(
     setup(session)
     HOOKED.clear()
     auth = requests.auth.HTTPBasicAuth("client", "s3cr3t")
-    cookies = {"call": "c"}
+    if isinstance(cookies, requests.cookies.RequestsCookieJar):
+        cookies.set("jar", "j", domain="as.example")
     response = client(auth=auth, session=session, client_id=None, client_secret=None).call(
         "token_endpoint", form, requests_kwargs={"cookies": cookies}
     )

@@ -14,6 +14,7 @@ once per endpoint; a subclass, which may change `Session.request`, goes through 
 
 from __future__ import annotations
 
+import copy
 import math
 import time
 import weakref
@@ -24,7 +25,7 @@ from urllib.parse import urlencode
 import requests
 import urllib3
 from requests.auth import AuthBase
-from requests.cookies import RequestsCookieJar
+from requests.cookies import RequestsCookieJar, create_cookie
 from requests.structures import CaseInsensitiveDict
 
 from oauth2kit import OAuth2KitError, ResponseTooLarge, TransportError, hookimpl, redact_uri
@@ -139,7 +140,10 @@ def _prepared(
         headers["Content-Type"] = "application/x-www-form-urlencoded"
     jar = RequestsCookieJar()  # the session's cookies, then the call's over them
     jar.update(session.cookies)
-    jar.update(cookies or {})
+    if isinstance(cookies, Mapping):  # each one a cookie, as requests makes them (None too)
+        cookies = [create_cookie(name, value) for name, value in cookies.items()]  # type: ignore[no-untyped-call]
+    for cookie in cookies or ():
+        jar.set_cookie(copy.copy(cookie))
     # requests merges a session's query parameters only when they are a mapping.
     params = session.params if isinstance(session.params, Mapping) and session.params else ""
     prepared = requests.PreparedRequest()
