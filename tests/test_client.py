@@ -655,6 +655,10 @@ def _with_session_headers(session: requests.Session) -> None:
     session.headers["Accept"] = "text/plain"  # the request's own Accept wins
 
 
+def _with_headers_as_pairs(session: requests.Session) -> None:
+    session.headers = [("X-Tenant", "a")]  # type: ignore[assignment] # requests leaves these out
+
+
 def _with_cookies(session: requests.Session) -> None:
     session.cookies.set("session", "s", domain="as.example")
 
@@ -679,6 +683,7 @@ def _with_hook(session: requests.Session) -> None:
     [
         lambda _: None,
         _with_session_headers,
+        _with_headers_as_pairs,
         _with_cookies,
         _with_params,
         _with_params_as_pairs,

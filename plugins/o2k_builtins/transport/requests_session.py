@@ -131,7 +131,9 @@ def _prepared(
     request on Python 3.11. The form is encoded here (it is checked already), and the
     session's headers, cookies and hooks are merged as `prepare_request` merges them.
     """
-    headers = CaseInsensitiveDict(session.headers)
+    # requests merges a session's headers and query parameters only when they are mappings.
+    own = session.headers if isinstance(session.headers, Mapping) else None
+    headers = CaseInsensitiveDict(own)
     headers.update(call.headers.plain)
     for name in [name for name, value in headers.items() if value is None]:
         del headers[name]  # requests' way for a request to drop a session header
@@ -144,7 +146,6 @@ def _prepared(
         cookies = [create_cookie(name, value) for name, value in cookies.items()]  # type: ignore[no-untyped-call]
     for cookie in cookies or ():
         jar.set_cookie(copy.copy(cookie))
-    # requests merges a session's query parameters only when they are a mapping.
     params = session.params if isinstance(session.params, Mapping) and session.params else ""
     prepared = requests.PreparedRequest()
     prepared.prepare(
