@@ -1,12 +1,13 @@
 """A deadline on the whole call, headers included: entry point ``transport.deadline``.
 
-The kernel sends a numeric ``timeout`` to `requests` as a urllib3 `Timeout` whose ``total``
-is that timeout, and bounds the body's reading by it itself. A socket timeout bounds each
-read, though, not their sum: a server that sends its status line and headers a byte at a
-time, each within the timeout, would hold the call for as long as it likes. So this plugin
+The ``transport.requests`` plugin sends a numeric ``timeout`` to `requests` as a urllib3
+`Timeout` whose ``total`` is that timeout, and bounds the body's reading by it itself. A
+socket timeout bounds each read, though, not their sum: a server that sends its status
+line and headers a byte at a time, each within the timeout, would hold the call for as
+long as it likes. So this plugin
 has a client's session hand each request's connection to one watchdog thread while the
 request is sent and its headers read; when the ``total`` runs out, the watchdog shuts the
-connection's socket, the read fails, and the kernel raises `TransportError` naming the
+connection's socket, the read fails, and the transport raises `TransportError` naming the
 deadline.
 
 requests gives no handle on the socket before the headers arrive, so the session's
@@ -15,7 +16,7 @@ watched connection pools: new pools are made of the watched kind, and existing o
 become it. Nothing is replaced or remounted, so another thread using the session meanwhile
 is not disturbed, and a request that carries no ``total`` is sent exactly as before. An
 adapter with a pool manager of its own (a SOCKS proxy's, say) keeps a deadline per read
-on the headers (the body is bounded by the kernel either way).
+on the headers (the body is bounded by ``transport.requests`` either way).
 """
 
 from __future__ import annotations
