@@ -589,6 +589,12 @@ def test_the_environment_is_merged_once_per_session_and_the_sessions_own_setting
     assert [True, True, True, False] == [sent_kwargs(index)["verify"] for index in range(4)]
 
 
+def only_https_proxy_from(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Leave HTTPS_PROXY the only proxy setting in the environment (the tests set it)."""
+    for name in ("NO_PROXY", "no_proxy", "ALL_PROXY", "all_proxy", "https_proxy"):
+        monkeypatch.delenv(name, raising=False)
+
+
 @responses.activate
 def test_calls_with_the_same_requests_kwargs_share_one_environment_merge(
     monkeypatch: pytest.MonkeyPatch,
@@ -596,8 +602,7 @@ def test_calls_with_the_same_requests_kwargs_share_one_environment_merge(
     # Each call with requests_kwargs gets a transport of its own; equal ones are one key,
     # so the environment is merged once for them too, as for calls without any.
     responses.post(TOKEN_ENDPOINT, json={"access_token": "t"})
-    for name in ("NO_PROXY", "no_proxy", "ALL_PROXY", "all_proxy", "https_proxy"):
-        monkeypatch.delenv(name, raising=False)
+    only_https_proxy_from(monkeypatch)
     kept = client(session=requests.Session())
     for proxy in ("http://first.example:3128", "http://second.example:3128"):
         monkeypatch.setenv("HTTPS_PROXY", proxy)
@@ -633,8 +638,7 @@ def test_a_session_subclass_reads_the_environment_each_time_and_leaves_the_trans
     # Session.request adds the environment's proxies to the dict it is given: that must be
     # a copy, or the call's checked transport would change under the hooks' eyes.
     responses.post(TOKEN_ENDPOINT, json={"access_token": "t"})
-    for name in ("NO_PROXY", "no_proxy", "ALL_PROXY", "all_proxy", "https_proxy"):
-        monkeypatch.delenv(name, raising=False)
+    only_https_proxy_from(monkeypatch)
     seen = TransportSeen()
     host = oauth2kit.PluginHost()
     host.register(seen, name="test.transport-seen")
