@@ -244,24 +244,20 @@ def _parsed(call: EndpointCall, response: EndpointResponse) -> Any:
 
 @functools.lru_cache(maxsize=64)
 def _with_proxy_policy(transport: Transport, url: str, testing: bool) -> Transport:
-    """`transport` for a call to `url`: with no proxy at all when it is plain http."""
-    if testing or urlsplit(url).scheme != "http":
-        return transport
-    return attrs.evolve(transport, proxies=_no_proxy_for_plain_http(url, transport.proxies))
-
-
-def _no_proxy_for_plain_http(url: str, proxies: Any) -> dict[str, Any]:
-    """The proxies for `url`: none at all when it is plain http (to a loopback host).
+    """`transport` for a call to `url`: with no proxy at all when it is plain http.
 
     Plain http is accepted for loopback hosts only because no network lies between; a
     proxy (from ``HTTP_PROXY``, say) would carry the secrets across one in clear text.
     """
-    host = urlsplit(url).hostname
+    parts = urlsplit(url)
+    if testing or parts.scheme != "http":
+        return transport
+    host = parts.hostname
     keys = ("http", "all", f"http://{host}", f"all://{host}")
-    if any(proxies.get(key) for key in keys):
+    if any(transport.proxies.get(key) for key in keys):
         raise InvalidParam("a plain-http (loopback) endpoint cannot be reached through a proxy")
     # None overrides the environment's proxies for these keys, in requests.
-    return {**proxies, **dict.fromkeys(keys)}
+    return attrs.evolve(transport, proxies={**transport.proxies, **dict.fromkeys(keys)})
 
 
 def _checked_delay(delay: object) -> float:

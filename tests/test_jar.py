@@ -18,6 +18,7 @@ from urllib.parse import parse_qs, urlsplit
 import pytest
 import requests
 from as_server import AuthServer
+from code_flow import code_client
 
 from oauth2kit import (
     AuthorizationRequest,
@@ -38,7 +39,6 @@ if TYPE_CHECKING:
 
 ENDPOINT = "https://as.example/authorize"
 ISSUER = "https://as.example"
-REDIRECT_URI = "http://127.0.0.1/callback"
 CLIENT_KEY = jose.generate_key("ES256", kid="client-es256")
 
 
@@ -227,21 +227,6 @@ def test_blocking_the_plugin_blocks_signing() -> None:
 # --- against the test server ------------------------------------------------------------------
 
 
-def code_client(server: AuthServer, client_id: str, secret: str | None = None) -> OAuth2Client:
-    return OAuth2Client(
-        server.token_endpoint,
-        auth=(client_id, secret) if secret else client_id,
-        token_endpoint_auth_method="client_secret_basic" if secret else None,
-        authorization_endpoint=server.discovery["authorization_endpoint"],
-        pushed_authorization_request_endpoint=server.discovery[
-            "pushed_authorization_request_endpoint"
-        ],
-        redirect_uri=REDIRECT_URI,
-        issuer=server.issuer,
-        authorization_response_iss_parameter_supported=True,
-    )
-
-
 def server_jwks(server: AuthServer) -> dict[str, Any]:
     response = requests.get(server.discovery["jwks_uri"], timeout=10)
     response.raise_for_status()
@@ -301,7 +286,7 @@ def test_the_server_decrypts_a_request_object_encrypted_to_its_key(
 @pytest.mark.integration
 def test_an_hs256_request_object_and_the_code_exchange(auth_server: AuthServer) -> None:
     """HS256 over the client secret; the scope reaches the server inside the JWT only."""
-    client = code_client(auth_server, "web-basic", "web-basic-secret")
+    client = code_client(auth_server, "web-basic")
     azr = client.authorization_request(scope="api:read", test_login="alice")
     signed = azr.sign(jose.Key("web-basic-secret", alg="HS256"))
     assert "scope" not in parse_qs(urlsplit(signed.uri).query)
@@ -313,7 +298,7 @@ def test_an_hs256_request_object_and_the_code_exchange(auth_server: AuthServer) 
 @pytest.mark.integration
 @pytest.mark.parametrize("encrypted", [False, True])
 def test_a_request_object_through_par(auth_server: AuthServer, *, encrypted: bool) -> None:
-    client = code_client(auth_server, "par-client", "par-client-secret")
+    client = code_client(auth_server, "par-client")
     azr = client.authorization_request(scope="api:read", test_login="alice")
     secret = jose.Key("par-client-secret", alg="HS256")
     signed = (
@@ -332,7 +317,7 @@ def test_a_request_object_through_par(auth_server: AuthServer, *, encrypted: boo
 
 @pytest.mark.integration
 def test_par_refuses_a_request_object_signed_with_another_secret(auth_server: AuthServer) -> None:
-    client = code_client(auth_server, "par-client", "par-client-secret")
+    client = code_client(auth_server, "par-client")
     azr = client.authorization_request(scope="api:read")
     with pytest.raises(InvalidRequestObject) as caught:
         client.pushed_authorization_request(azr.sign(jose.Key("not-the-secret", alg="HS256")))
