@@ -1,8 +1,8 @@
-"""Finding plugins: the one module that talks to stevedore and imports plugin modules.
+"""Finding plugins: the one module that talks to stevedore.
 
 The kernel never imports a plugin by itself; the plugin host asks this module to list the
-``oauth2kit.plugins`` entry points (once, the first time a client needs plugins) and to
-import each plugin when the host needs it.
+``oauth2kit.plugins`` entry points (once, the first time a client needs plugins), and
+imports each plugin from its entry point when it needs it.
 """
 
 from __future__ import annotations
@@ -10,20 +10,14 @@ from __future__ import annotations
 import functools
 import importlib.metadata
 import logging
-from typing import NamedTuple
 
-__all__ = ["ENTRY_POINT_GROUP", "EntryPoint", "distribution_of", "import_plugin", "list_plugins"]
+__all__ = ["ENTRY_POINT_GROUP", "EntryPoint", "distribution_of", "list_plugins"]
 
 ENTRY_POINT_GROUP = "oauth2kit.plugins"
 
+EntryPoint = importlib.metadata.EntryPoint
+
 logger = logging.getLogger("oauth2kit.plugins")
-
-
-class EntryPoint(NamedTuple):
-    """A plugin's entry point: its name and the module (or ``module:object``) it names."""
-
-    name: str
-    target: str
 
 
 def list_plugins() -> dict[str, EntryPoint]:
@@ -39,37 +33,20 @@ def list_plugins() -> dict[str, EntryPoint]:
     )
     found: dict[str, EntryPoint] = {}
     for entry_point in lister.list_entry_points():
-        first = found.setdefault(entry_point.name, EntryPoint(entry_point.name, entry_point.value))
-        if first.target != entry_point.value:
+        first = found.setdefault(entry_point.name, entry_point)
+        if first.value != entry_point.value:
             logger.warning(
                 "two installed distributions provide oauth2kit plugin %r: %s is used, %s is not",
-                entry_point.name, first.target, entry_point.value,
+                entry_point.name, first.value, entry_point.value,
             )  # fmt: skip
     return found
 
 
-def import_plugin(entry_point: EntryPoint) -> object:
-    """Import the plugin object that `entry_point` names.
-
-    Each plugin is imported on its own (stevedore's loader lets an AssertionError through
-    and stops at it), so whatever a broken plugin raises sets only that one aside: the
-    caller catches it.
-    """
-    loaded: object = importlib.metadata.EntryPoint(
-        entry_point.name, entry_point.target, ENTRY_POINT_GROUP
-    ).load()
-    return loaded
-
-
 @functools.cache
 def _entry_point_distributions() -> dict[str, tuple[str, str]]:
-    """Entry-point name -> (distribution, version), read from installed metadata."""
-    found: dict[str, tuple[str, str]] = {}
-    for dist in importlib.metadata.distributions():
-        for entry_point in dist.entry_points:
-            if entry_point.group == ENTRY_POINT_GROUP:
-                found.setdefault(entry_point.name, (dist.metadata["Name"], dist.version))
-    return found
+    """Entry-point name -> (distribution, version), the first distribution listed winning."""
+    listed = reversed(importlib.metadata.entry_points(group=ENTRY_POINT_GROUP))
+    return {ep.name: (ep.dist.name, ep.dist.version) for ep in listed if ep.dist is not None}
 
 
 def distribution_of(name: str) -> tuple[str | None, str | None]:

@@ -11,8 +11,9 @@ from typing import TYPE_CHECKING, Any, Literal, NamedTuple, final
 
 import pluggy
 
+import oauth2kit
 from oauth2kit import hookspecs
-from oauth2kit._discovery import EntryPoint, distribution_of, import_plugin, list_plugins
+from oauth2kit._discovery import EntryPoint, distribution_of, list_plugins
 from oauth2kit._exceptions import (
     EndpointError,
     ExportNotAvailable,
@@ -103,13 +104,6 @@ class PluginInfo(NamedTuple):
     provides: dict[str, list[str]] | None = None
 
 
-def _kernel_names() -> frozenset[str]:
-    """The names the package root defines itself, which no plugin may shadow."""
-    import oauth2kit  # noqa: PLC0415 - the package root, imported by now
-
-    return frozenset({*vars(oauth2kit), *oauth2kit.__all__})
-
-
 @final
 class PluginHost:
     """Loads plugins, validates them, fills the registries, and calls hooks.
@@ -149,13 +143,15 @@ class PluginHost:
         self._lock = threading.RLock()
         self._pm = pluggy.PluginManager(hookspecs.PROJECT_NAME)
         self._pm.add_hookspecs(hookspecs)
-        self._registering: tuple[int, str] | None = None
+        self._registering = threading.local()  # .name: the plugin this thread registers
         self._records: dict[str, PluginInfo] = {}
         self._pending: dict[str, EntryPoint] = {}  # lazy plugins not imported yet
         self._verdicts: dict[tuple[frozenset[str], str], bool] = {}
         # Hook name -> (firstresult, a snapshot of its implementations), taken anew after
         # each (un)registration.
         self._callers: dict[str, tuple[bool, list[Any]]] = {}
+        # No plugin may shadow a name that the package root defines itself.
+        kernel_names = frozenset({*vars(oauth2kit), *oauth2kit.__all__})
         for kind, (family, what, fits) in _REGISTRIES.items():
             registry: Registry[Any] = Registry(
                 kind,
@@ -165,7 +161,7 @@ class PluginHost:
                 partial(self._load_for, kind, family),
                 casefold=kind == "token_types",
                 missing=_MISSING.get(kind, PluginNotAvailable),
-                reserved=_kernel_names() if kind == "extensions" else frozenset(),
+                reserved=kernel_names if kind == "extensions" else frozenset(),
             )
             setattr(self, kind, registry)
             # Historic: pluggy replays this call to every plugin registered from now on.
@@ -183,7 +179,7 @@ class PluginHost:
                 eager = []
                 for name, entry_point in list_plugins().items():
                     if is_blocked(name, self.disabled):
-                        self._records[name] = PluginInfo(name, entry_point.target, "blocked")
+                        self._records[name] = PluginInfo(name, entry_point.value, "blocked")
                     elif name.partition(".")[0] in LAZY_FAMILIES:
                         self._pending[name] = entry_point
                     else:
@@ -197,21 +193,20 @@ class PluginHost:
 
     def _provider(self) -> str | None:
         """The plugin whose registration hooks this thread runs, if any (for `Registry.add`)."""
-        registering = self._registering
-        if registering is None or registering[0] != threading.get_ident():
-            return None
-        return registering[1]
+        return getattr(self._registering, "name", None)
 
     def _load(self, entry_point: EntryPoint) -> None:
         self._pending.pop(entry_point.name, None)
         try:
-            plugin = import_plugin(entry_point)
+            # Each plugin is imported on its own (stevedore's loader lets an AssertionError
+            # through and stops there), so that a broken one sets only itself aside.
+            plugin = entry_point.load()
         except KeyboardInterrupt:
             raise
         except BaseException as exc:  # noqa: BLE001 - a broken plugin must not break the others
-            self._fail(entry_point.name, entry_point.target, f"{type(exc).__name__}: {exc}")
+            self._fail(entry_point.name, entry_point.value, f"{type(exc).__name__}: {exc}")
             return
-        self._add(plugin, entry_point.name, entry_point.target)
+        self._add(plugin, entry_point.name, entry_point.value)
 
     def _load_for(self, kind: str, family: str | None, name: str) -> None:
         """Import pending plugins until one provides `name` in registry `kind`, if any does.
@@ -272,7 +267,7 @@ class PluginHost:
             return self._records[name]
 
     def _add(self, plugin: object, name: str, module: str) -> None:
-        self._registering = (threading.get_ident(), name)
+        self._registering.name = name
         try:
             hash(plugin)  # the blocking views compare plugins
             # Registering replays the historic registration hooks for this plugin; then
@@ -289,7 +284,7 @@ class PluginHost:
             self._fail(name, module, f"{type(exc).__name__}: {exc}")
             return
         finally:
-            self._registering = None
+            self._registering.name = None
         self._commit(keep=True)
         self._callers = {}
         self._records[name] = PluginInfo(name, module, "loaded")

@@ -5,7 +5,7 @@ from __future__ import annotations
 import threading
 from collections.abc import Callable, Iterable, Iterator
 from fnmatch import fnmatchcase
-from typing import Generic, TypeVar
+from typing import Generic, NamedTuple, TypeVar
 
 import attrs
 
@@ -41,8 +41,7 @@ def is_blocked(plugin: str, patterns: Iterable[str]) -> bool:
     return any(fnmatchcase(plugin, pattern) for pattern in patterns)
 
 
-@attrs.frozen
-class RegistryEntry(Generic[T]):
+class RegistryEntry(NamedTuple, Generic[T]):
     """One registered value, the plugin that registered it, and whether it replaced another."""
 
     name: str

@@ -331,13 +331,9 @@ class Transport:
             raise InvalidParam("requests_kwargs: headers and params must be mappings")
         return (attrs.evolve(self, **options) if options else self), headers, params
 
-    def as_kwargs(self) -> dict[str, Any]:
-        """The keyword arguments for `requests.Session.request` (a new dict each time)."""
-        return attrs.asdict(self, recurse=False, filter=lambda field, _: field.name in _REQUESTS)
 
-
-_REQUESTS = frozenset({"timeout", "verify", "cert", "proxies", "cookies"})
-_TRANSPORT_FIELDS = _REQUESTS  # what one call may change
+_TRANSPORT_FIELDS = frozenset({"timeout", "verify", "cert", "proxies", "cookies"})
+"""What one call's ``requests_kwargs`` may change."""
 
 
 # --- settings that plugins own -----------------------------------------------------------

@@ -110,8 +110,14 @@ def _request_kwargs(key: tuple[object, ...], transport: Transport) -> dict[str, 
     kwargs = _KWARGS.get(key)
     if kwargs is not None:
         return kwargs
-    kwargs = transport.as_kwargs()
-    if isinstance(seconds := kwargs["timeout"], int | float):
+    kwargs: dict[str, Any] = {
+        "timeout": transport.timeout,
+        "verify": transport.verify,
+        "cert": transport.cert,
+        "proxies": transport.proxies,
+        "cookies": transport.cookies,
+    }
+    if isinstance(seconds := transport.timeout, int | float):
         # A total too: the transport.deadline plugin bounds the headers' arrival by it (the
         # body's, `_read_body`); urllib3 alone cuts each read's timeout down to what is left.
         kwargs["timeout"] = urllib3.Timeout(connect=seconds, read=seconds, total=seconds)
