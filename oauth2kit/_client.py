@@ -149,10 +149,12 @@ class OAuth2Client(SeedAPI):
         init("plugins", kernel["plugins"] or default_host())
         init("disabled_plugins", block_patterns(kernel["disable_plugins"], "disable_plugins"))
         # An auth handler alone is used as is; the shortcuts (``auth=(client_id, secret)``,
-        # ...) and methods built by hand are the client auth plugins' to read.
+        # ...) and methods built by hand (they have a `method_name`) are the client auth
+        # plugins' to read.
         auth = {name: kernel[name] for name in _AUTH_ARGUMENTS if kernel[name] is not None}
         handler = auth.get("auth")
-        if auth != {"auth": handler} or not _is_plain_handler(handler):
+        method = getattr(handler, "method_name", None)
+        if auth != {"auth": handler} or method or not isinstance(handler, requests.auth.AuthBase):
             handler = self.run("client_authentication", **auth)
         init("auth", handler)
         settings: dict[str, Any] = {}
@@ -318,9 +320,12 @@ class OAuth2Client(SeedAPI):
         if "grant_type" in params:
             msg = f"grant_type is set by the {name!r} grant; pass the grant's name to grant()"
             raise InvalidParam(msg)
-        given = dict(params)  # for `finish`, which sees what the caller gave
+        check_type("options", options, Mapping)
+        given = dict(params)  # for `options` and `finish`, which see what the caller gave
         try:
             fields = grant_type.build(self, params)
+            own = grant_type.options(self, given) if hasattr(grant_type, "options") else {}
+            options = {**own, **(options or {})}  # the caller's options win
         except OAuth2KitError:
             raise
         except Exception as exc:
@@ -392,11 +397,6 @@ class OAuth2Client(SeedAPI):
         from oauth2kit._host import default_host  # noqa: PLC0415 - pluggy on first use
 
         return default_host().operations.get(name)(cls, **params)
-
-
-def _is_plain_handler(auth: object) -> bool:
-    """A requests auth handler that no client authentication plugin registered."""
-    return isinstance(auth, requests.auth.AuthBase) and getattr(auth, "method_name", None) is None
 
 
 _FIELDS = frozenset(field.name for field in attrs.fields(OAuth2Client))

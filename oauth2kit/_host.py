@@ -22,7 +22,7 @@ from oauth2kit._exceptions import (
     PluginNotAvailable,
     UnknownGrantType,
 )
-from oauth2kit._registry import Registry, block_patterns, is_blocked, names_from_text
+from oauth2kit._registry import Registry, block_patterns, is_blocked
 from oauth2kit._tokens import BearerToken
 from oauth2kit._values import Setting, check_type
 
@@ -138,8 +138,8 @@ class PluginHost:
     def __init__(
         self, *, disable: str | Iterable[str] = (), load_entry_points: bool = True
     ) -> None:
-        env = names_from_text(os.environ.get(DISABLE_ENV_VAR, ""))
-        self.disabled: frozenset[str] = block_patterns(disable, "disable") | frozenset(env)
+        env = os.environ.get(DISABLE_ENV_VAR, "").replace(" ", ",").split(",")
+        self.disabled = block_patterns(disable, "disable") | frozenset(filter(None, env))
         self._lock = threading.RLock()
         self._pm = pluggy.PluginManager(hookspecs.PROJECT_NAME)
         self._pm.add_hookspecs(hookspecs)

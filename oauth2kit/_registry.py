@@ -17,7 +17,7 @@ from oauth2kit._exceptions import (
     RegistryConflict,
 )
 
-__all__ = ["Registry", "RegistryEntry", "block_patterns", "is_blocked", "names_from_text"]
+__all__ = ["Registry", "RegistryEntry", "block_patterns", "is_blocked"]
 
 T = TypeVar("T")
 
@@ -29,11 +29,6 @@ def block_patterns(names: object, argument: str) -> frozenset[str]:
         msg = f"{argument} takes plugin names (or globs) as non-empty strs, got {names!r}"
         raise InvalidParam(msg)
     return frozenset(items)
-
-
-def names_from_text(text: str) -> list[str]:
-    """Plugin names from text separated by commas or spaces (an environment variable)."""
-    return [part for part in text.replace(" ", ",").split(",") if part]
 
 
 def is_blocked(plugin: str, patterns: Iterable[str]) -> bool:

@@ -82,10 +82,15 @@ class GrantType(Protocol):
         ...
 
     # Optional: a grant may also define
+    #     def options(self, client, params) -> Mapping[str, Any]
+    # the options of its token request (each checked by the setting of its name, as the
+    # caller's are), from the parameters the caller gave (before `build` consumed them);
+    # the caller's own options win. The authorization code grant passes on the DPoP key
+    # that the code is bound to this way. And
     #     def finish(self, client, token, params) -> BearerToken
     # which `OAuth2Client.grant` calls with the token obtained and the parameters the caller
-    # gave (before `build` consumed them), and returns what it returns: the authorization
-    # code grant validates the ID token there, and returns the token with it decrypted.
+    # gave, and returns what it returns: the authorization code grant validates the ID
+    # token there, and returns the token with it decrypted.
 
 
 ClientAuthFactory: TypeAlias = Callable[..., "requests.auth.AuthBase"]

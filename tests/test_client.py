@@ -47,6 +47,7 @@ from oauth2kit import (
     MissingEndpointUri,
     OAuth2Client,
     OAuth2Error,
+    OAuth2KitError,
     PluginDisabled,
     PluginError,
     PluginHost,
@@ -964,6 +965,76 @@ def test_a_grant_plugin_that_fails_to_build_its_request_is_a_plugin_error() -> N
         c.grant("broken")
     assert isinstance(caught.value.__cause__, KeyError)
     assert 0 == len(responses.calls)
+
+
+class _Stop(OAuth2KitError):
+    """Raised by a request hook once it has seen the call: nothing needs to be sent."""
+
+
+class OptionsGrant:
+    """A grant whose input carries an option for its token request, as a bound key would."""
+
+    grant_type = "urn:test:options"
+
+    def __init__(self, own: Any = None) -> None:
+        self.own = own
+        self.options_saw: list[dict[str, Any]] = []
+
+    def build(self, client: OAuth2Client, params: dict[str, Any]) -> dict[str, Any]:
+        params.pop("key", None)  # consumed: `options` still sees it
+        return params
+
+    def options(self, client: OAuth2Client, params: dict[str, Any]) -> Any:
+        self.options_saw.append(dict(params))
+        return {"test_key": params["key"]} if self.own is None else self.own
+
+
+class OptionsPlugin:
+    """Registers `OptionsGrant` and a ``test_key`` setting; records each call's options."""
+
+    def __init__(self, grant: OptionsGrant) -> None:
+        self.grant = grant
+        self.seen: list[dict[str, Any]] = []
+
+    @hookimpl
+    def oauth2kit_register_grant_types(self, registry: Any) -> None:
+        registry.add("options", self.grant)
+
+    @hookimpl
+    def oauth2kit_register_settings(self, registry: Any) -> None:
+        registry.add("test_key", Setting(convert=lambda _, value: f"checked {value}"))
+
+    @hookimpl
+    def oauth2kit_prepare_request(self, call: EndpointCall) -> None:
+        self.seen.append(dict(call.options))
+        raise _Stop
+
+
+def test_a_grant_supplies_options_for_its_token_request_and_the_callers_win() -> None:
+    plugin = OptionsPlugin(OptionsGrant())
+    c = client_with(plugin)
+    with pytest.raises(_Stop):
+        c.grant("options", key="k1")
+    with pytest.raises(_Stop):
+        c.grant("options", key="k2", options={"test_key": "mine"})
+    # Each checked by the setting's converter, the grant's as the caller's.
+    assert [{"test_key": "checked k1"}, {"test_key": "checked mine"}] == plugin.seen
+    assert [{"key": "k1"}, {"key": "k2"}] == plugin.grant.options_saw  # before build took it
+
+
+def test_a_grant_whose_options_are_not_a_mapping_is_a_plugin_error() -> None:
+    c = client_with(OptionsPlugin(OptionsGrant(own=["test_key"])))
+    with pytest.raises(PluginError, match="'options' grant's plugin failed") as caught:
+        c.grant("options", key="k")
+    assert isinstance(caught.value.__cause__, TypeError)
+
+
+def test_grant_options_that_are_not_a_mapping_are_refused_before_the_grant_runs() -> None:
+    grant = OptionsGrant()
+    c = client_with(OptionsPlugin(grant))
+    with pytest.raises(InvalidParam, match="options must be a Mapping"):
+        c.grant("options", key="k", options=["test_key"])  # type: ignore[arg-type]
+    assert [] == grant.options_saw
 
 
 @responses.activate

@@ -15,48 +15,16 @@ validated here.
 
 from __future__ import annotations
 
-import threading
 from typing import TYPE_CHECKING, Any, Final
 
 from o2k_builtins.authorization.model import AuthorizationResponse
 from oauth2kit import InvalidParam, PluginNotAvailable, hookimpl
 
 if TYPE_CHECKING:
-    from oauth2kit import BearerToken, EndpointCall, OAuth2Client, Registry
+    from oauth2kit import BearerToken, OAuth2Client, Registry
     from oauth2kit.hookspecs import GrantType
 
 GRANT: Final = "authorization_code"
-
-
-class _Exchange:
-    """The `AuthorizationResponse` behind the code exchange under way in this thread.
-
-    ``build()`` only returns a form, so what the token hooks need to know about the
-    response (its DPoP key, whether to validate the ID token) waits here, matched by
-    client and code: the request and its hooks run in the thread that built it. A failed
-    exchange leaves its entry behind, which the thread's next exchange replaces.
-    """
-
-    def __init__(self) -> None:
-        self._local = threading.local()
-
-    def start(self, client: OAuth2Client, response: AuthorizationResponse, validate: bool) -> None:
-        self._local.pending = (client, response, validate)
-
-    def find(self, call: EndpointCall) -> tuple[AuthorizationResponse, bool] | None:
-        pending = getattr(self._local, "pending", None)
-        if pending is None or call.grant != GRANT:
-            return None
-        client, response, validate = pending
-        if client is not call.client or call.form.get("code") != response.code:
-            return None
-        return response, validate
-
-    def finish(self) -> None:
-        self._local.pending = None
-
-
-_EXCHANGES = _Exchange()
 
 
 class AuthorizationCodeGrant:
@@ -84,7 +52,6 @@ class AuthorizationCodeGrant:
             for name in ("code_verifier", "redirect_uri"):
                 if getattr(code, name) is not None:
                     params.setdefault(name, getattr(code, name))
-            _EXCHANGES.start(client, code, validate)
             code = code.code
         elif isinstance(code, str) and code:
             redirect_uri = _redirect_uri(client)
@@ -96,6 +63,21 @@ class AuthorizationCodeGrant:
             raise InvalidParam(msg)
         return {"code": code, **params}
 
+    def options(
+        self,
+        client: OAuth2Client,  # noqa: ARG002 - the grant protocol's signature
+        given: dict[str, Any],
+    ) -> dict[str, Any]:
+        """The token request's options: the DPoP key the code is bound to, if any.
+
+        The key comes from the authorization request (``dpop=True``); it reaches the DPoP
+        plugin as the call's ``dpop_key`` option, which that plugin's setting checks. A
+        ``dpop_key`` the caller gives wins.
+        """
+        response = given.get("code")
+        key = response.dpop_key if isinstance(response, AuthorizationResponse) else None
+        return {} if key is None else {"dpop_key": key}
+
     def finish(
         self, client: OAuth2Client, token: BearerToken, given: dict[str, Any]
     ) -> BearerToken:
@@ -104,7 +86,6 @@ class AuthorizationCodeGrant:
         Returns the validated token (its ID token decrypted, if it was encrypted), or the
         token as issued when there is nothing to validate or no OpenID Connect plugin.
         """
-        _EXCHANGES.finish()
         response = given.get("code")
         skip = given.get("validate") is False or token.id_token is None
         if skip or not isinstance(response, AuthorizationResponse):
@@ -128,20 +109,3 @@ def _redirect_uri(client: OAuth2Client) -> str | None:
 def oauth2kit_register_grant_types(registry: Registry[GrantType]) -> None:
     """Register ``authorization_code``."""
     registry.add(GRANT, AuthorizationCodeGrant())
-
-
-@hookimpl(tryfirst=True)
-def oauth2kit_prepare_request(call: EndpointCall) -> None:
-    """Prove possession of the DPoP key the code is bound to, unless a key was given.
-
-    The key comes from the authorization request (``dpop=True``); it reaches the DPoP
-    plugin as the call's ``dpop_key`` option, checked by that plugin's setting. ``tryfirst``,
-    so that the DPoP plugin's own hook finds it.
-    """
-    found = _EXCHANGES.find(call)
-    if found is None or found[0].dpop_key is None or "dpop_key" in call.options:
-        return
-    client = call.client
-    setting = client.lookup(client.plugins.settings, "dpop_key")
-    key = found[0].dpop_key
-    call.options["dpop_key"] = key if setting.convert is None else setting.convert(client, key)

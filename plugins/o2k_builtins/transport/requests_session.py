@@ -107,20 +107,20 @@ _KEPT = 64  # past that, forgotten and derived anew
 
 def _request_kwargs(key: tuple[object, ...], transport: Transport) -> dict[str, Any]:
     """What `requests` receives of `transport`, derived once per key (do not change it)."""
-    kwargs = _KWARGS.get(key)
-    if kwargs is not None:
-        return kwargs
-    kwargs: dict[str, Any] = {
-        "timeout": transport.timeout,
+    if (known := _KWARGS.get(key)) is not None:
+        return known
+    timeout = transport.timeout
+    if isinstance(timeout, int | float):
+        # A total too: the transport.deadline plugin bounds the headers' arrival by it (the
+        # body's, `_read_body`); urllib3 alone cuts each read's timeout down to what is left.
+        timeout = urllib3.Timeout(connect=timeout, read=timeout, total=timeout)
+    kwargs = {
+        "timeout": timeout,
         "verify": transport.verify,
         "cert": transport.cert,
         "proxies": transport.proxies,
         "cookies": transport.cookies,
     }
-    if isinstance(seconds := transport.timeout, int | float):
-        # A total too: the transport.deadline plugin bounds the headers' arrival by it (the
-        # body's, `_read_body`); urllib3 alone cuts each read's timeout down to what is left.
-        kwargs["timeout"] = urllib3.Timeout(connect=seconds, read=seconds, total=seconds)
     if len(_KWARGS) >= _KEPT:
         _KWARGS.clear()
     _KWARGS[key] = kwargs
