@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from typing import ClassVar
-from urllib.parse import parse_qsl
+from typing import TYPE_CHECKING, ClassVar
+from urllib.parse import parse_qs
 
 import requests
 import requests.auth
@@ -15,6 +15,9 @@ from oauth2kit._exceptions import (
 )
 from oauth2kit._values import Form, Headers, _is_text
 
+if TYPE_CHECKING:
+    from oauth2kit._pipeline import EndpointCall
+
 __all__ = ["BaseClientAuthenticationMethod"]
 
 _FORM = "application/x-www-form-urlencoded"
@@ -24,9 +27,9 @@ class BaseClientAuthenticationMethod(requests.auth.AuthBase):
     """Base class of the methods that authenticate a client to its authorization server.
 
     Subclasses implement `authenticate`, which adds the method's credentials to a request's
-    form or headers in place. `OAuth2Client` calls it for each request it sends, after the
-    request hooks; as a plain `requests` auth handler (``requests.post(url, data=...,
-    auth=method)``) the method applies itself to a form POST.
+    form or headers in place. `OAuth2Client` calls it (through `authenticate_call`) for each
+    request it sends, after the request hooks; as a plain `requests` auth handler
+    (``requests.post(url, data=..., auth=method)``) the method applies itself to a form POST.
 
     Args:
         client_id: the client identifier.
@@ -58,6 +61,14 @@ class BaseClientAuthenticationMethod(requests.auth.AuthBase):
         """Add this method's credentials to the `form` or `headers` of a request to `url`."""
         raise NotImplementedError
 
+    def authenticate_call(self, call: EndpointCall) -> None:
+        """Authenticate `call`, which an `OAuth2Client` sends, once its request hooks ran.
+
+        `authenticate` with the call's URL, form and headers. A method that needs more of
+        the call overrides it: the mutual-TLS methods check the call's certificate.
+        """
+        self.authenticate(call.url, call.form, call.headers)
+
     @staticmethod
     def set_form_fields(form: Form, **fields: str) -> None:
         """Set `fields` in `form`, refusing a field that is already there with another value.
@@ -81,12 +92,9 @@ class BaseClientAuthenticationMethod(requests.auth.AuthBase):
         if request.method != "POST" or (media_type is not None and media_type != _FORM):
             raise InvalidRequestForClientAuthentication(request)
         body = request.body or ""
-        pairs = parse_qsl(
-            body.decode() if isinstance(body, bytes) else body, keep_blank_values=True
-        )
-        fields: dict[str, list[str]] = {}
-        for name, value in pairs:
-            fields.setdefault(name, []).append(value)  # a repeated field stays a list
+        text = body.decode() if isinstance(body, bytes) else body
+        # A repeated field stays a list.
+        fields = parse_qs(text, keep_blank_values=True)
         form = Form({name: vs[0] if len(vs) == 1 else vs for name, vs in fields.items()})
         headers = Headers(request.headers)
         self.authenticate(request.url or "", form, headers)

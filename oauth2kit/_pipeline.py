@@ -199,7 +199,7 @@ def _transmit(call: EndpointCall) -> EndpointResponse:
     """Authenticate the call and have the transport plugin send it once: the only network I/O."""
     auth = call.auth
     if isinstance(auth, BaseClientAuthenticationMethod):
-        auth.authenticate(call.url, call.form, call.headers)
+        auth.authenticate_call(call)
         auth = None
     transport = _with_proxy_policy(call.transport, call.url, call.client.testing)
     raw = call.client.hook("oauth2kit_transmit", call=call, transport=transport, auth=auth)

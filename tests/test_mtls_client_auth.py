@@ -15,6 +15,7 @@ import re
 from pathlib import Path
 from typing import Any
 
+import attrs
 import pytest
 import requests
 from as_server import AuthServer
@@ -36,6 +37,7 @@ from oauth2kit import (
     OAuth2ClientCredentialsAuth,
     PluginDisabled,
     PluginHost,
+    PluginNotAvailable,
     SelfSignedTlsClientAuth,
     TlsClientAuth,
     TransportError,
@@ -311,6 +313,26 @@ def test_a_method_given_as_an_instance_brings_its_plugin() -> None:
             f"{AS}/token", auth=TlsClientAuth("mtls-client", MTLS_CLIENT), plugins=host,
             disable_plugins=["auth.tls_client_auth"],
         )  # fmt: skip
+
+
+def test_a_call_without_the_certificate_is_refused_before_it_is_sent() -> None:
+    # The plugin that presents it is unregistered after the client was built: the call
+    # would go out unauthenticated, with an answer that would not say why.
+    host = loaded_host()
+    client = OAuth2Client(
+        f"{AS}/token", auth=TlsClientAuth("mtls-client", MTLS_CLIENT), plugins=host
+    )
+    call = prepared(client, "token_endpoint")
+    assert isinstance(client.auth, TlsClientAuth)
+    client.auth.authenticate_call(call)  # presented by the hook: the form gets the client_id
+    assert "mtls-client" == call.form["client_id"]
+    host.unregister("auth.tls_client_auth")
+    with pytest.raises(PluginNotAvailable, match="certificate was not presented"):
+        client.auth.authenticate_call(prepared(client, "token_endpoint"))
+    other = prepared(client, "token_endpoint")
+    other.transport = attrs.evolve(other.transport, cert=OTHER_CLIENT)
+    with pytest.raises(PluginNotAvailable, match="certificate was not presented"):
+        client.auth.authenticate_call(other)  # another certificate is not this one
 
 
 # --- end to end, on the test server's mTLS listener -------------------------------------------

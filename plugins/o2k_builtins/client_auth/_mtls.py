@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import functools
 import os
-import threading
 from collections.abc import Mapping
 from pathlib import Path
 from types import MappingProxyType
@@ -29,7 +28,6 @@ from oauth2kit import (
 )
 
 if TYPE_CHECKING:
-    import requests
     from cryptography.hazmat.primitives.asymmetric.types import PrivateKeyTypes
 
     from oauth2kit import EndpointCall, Form, Headers, OAuth2Client, Transport
@@ -165,11 +163,20 @@ class MutualTlsClientAuth(BaseClientAuthenticationMethod):
     def authenticate(self, url: str, form: Form, headers: Headers) -> None:  # noqa: ARG002 - the method's signature
         """Add the client_id to the form: the TLS handshake carries the proof.
 
-        Raises:
-            PluginNotAvailable: the certificate was not presented on this request, because
-                the method's plugin is not loaded, or is disabled, for the client.
+        As a plain `requests` auth handler, the request presents the certificate given to
+        `requests` (``cert=``).
         """
-        if not _presented.take(form, headers):
+        self.set_form_fields(form, client_id=self.client_id)
+
+    def authenticate_call(self, call: EndpointCall) -> None:
+        """Authenticate `call`, once its plugin's request hook presented the certificate.
+
+        Raises:
+            PluginNotAvailable: the call does not present the certificate, because the
+                method's plugin is not loaded, or is disabled, for the client.
+        """
+        given = call.transport.cert
+        if given is None or _normalized(given) != self.cert:
             # Without its plugin's request hook the request would go out without the
             # certificate, and the server's answer would not say why.
             plugin = f"auth.{self.method_name}"
@@ -180,50 +187,11 @@ class MutualTlsClientAuth(BaseClientAuthenticationMethod):
                 f" or load the plugin first: host.client_auth_methods.get({self.method_name!r})"
             )
             raise PluginNotAvailable("client_auth_methods", self.method_name, msg)
-        self.set_form_fields(form, client_id=self.client_id)
-
-    def __call__(self, request: requests.PreparedRequest) -> requests.PreparedRequest:
-        """Add the client_id to a form POST sent with plain `requests`, which presents ``cert``."""
-        _presented.plain = True
-        try:
-            return super().__call__(request)
-        finally:
-            _presented.plain = False
+        self.authenticate(call.url, call.form, call.headers)
 
     def __repr__(self) -> str:
         """Name the client and the certificate's files (paths, never their contents)."""
         return f"{type(self).__name__}(client_id={self.client_id!r}, cert={self.cert!r})"
-
-
-class _Presented(threading.local):
-    """This thread's calls whose certificate a request hook presented, by their form's id.
-
-    Authentication runs right after the hooks, with the call's form and headers (a later hook
-    may replace one of them). By identity rather than a count, so that a call that failed in
-    between leaves nothing owed; a few, for a hook that sends a request of its own in
-    between. Ids, so that no form (codes, tokens) is kept.
-    """
-
-    def __init__(self) -> None:
-        self.calls: list[tuple[int, int]] = []
-        self.plain = False  # in `__call__`: plain `requests` presents ``cert`` itself
-
-    def mark(self, call: EndpointCall) -> None:
-        ids = (id(call.form), id(call.headers))
-        if ids not in self.calls:
-            self.calls = [*self.calls[-7:], ids]
-
-    def take(self, form: Form, headers: Headers) -> bool:
-        if self.plain:
-            return True
-        for ids in self.calls:
-            if id(form) in ids or id(headers) in ids:
-                self.calls.remove(ids)
-                return True
-        return False
-
-
-_presented = _Presented()
 
 
 # --- sending a call with the certificate -------------------------------------------------
@@ -242,7 +210,6 @@ def present_certificate(call: EndpointCall, cert: ClientCertificate) -> None:
         msg = "this call was given another certificate than the one the client authenticates with"
         raise InvalidClientCertificate(msg)
     use_alias(call)
-    _presented.mark(call)
 
 
 @functools.lru_cache(maxsize=64)
