@@ -274,13 +274,11 @@ class PluginHost:
             # check_pending refuses implementations of hooks that do not exist (a typo).
             self._pm.register(plugin, name=name)
             self._pm.check_pending()
-        except KeyboardInterrupt:
+        except BaseException as exc:  # a broken plugin (a sys.exit too) must not break the others
             self._commit(keep=False)
             self._remove(name)
-            raise
-        except BaseException as exc:  # noqa: BLE001 - a broken plugin (a sys.exit too) must not break the others
-            self._commit(keep=False)
-            self._remove(name)
+            if isinstance(exc, KeyboardInterrupt):
+                raise
             self._fail(name, module, f"{type(exc).__name__}: {exc}")
             return
         finally:
