@@ -306,7 +306,7 @@ def test_a_setting_imports_the_plugin_that_owns_it_and_no_other() -> None:
 # The kernel stops growing: features land in plugins. Its budget is 1,500 lines of code
 # (docstrings, comments and blank lines not counted; the JOSE facade not included); this
 # ceiling is where it stands, and goes down, never up, as code leaves it.
-KERNEL_CEILING = 1659
+KERNEL_CEILING = 1657
 
 
 def code_lines(source: str) -> int:
