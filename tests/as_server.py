@@ -39,6 +39,8 @@ STOP_TIMEOUT = 5.0
 HTTP_TIMEOUT = 10.0
 MAX_REDIRECTS = 20  # an authorization flow needs about 7 hops
 DEFAULT_ACCOUNT = "alice"
+REDIRECT_URI = "http://127.0.0.1/callback"
+"""The redirect URI that every code-flow client of the server is registered with."""
 
 # Request parameters that only this test server understands (see tests/as/README.md).
 AUTO_LOGIN_PARAM = "test_login"

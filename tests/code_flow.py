@@ -4,11 +4,10 @@ from __future__ import annotations
 
 from typing import Any
 
-from as_server import AuthServer
+from as_server import REDIRECT_URI, AuthServer
 
 from oauth2kit import OAuth2Client
 
-REDIRECT_URI = "http://127.0.0.1/callback"
 SECRETS = {
     "web-basic": "web-basic-secret",
     "web-short": "web-short-secret",

@@ -14,6 +14,7 @@ from urllib.parse import parse_qs, urlencode, urlsplit
 
 import pytest
 import requests
+from as_server import REDIRECT_URI
 
 if TYPE_CHECKING:
     from as_server import AuthServer
@@ -21,7 +22,6 @@ if TYPE_CHECKING:
 pytestmark = pytest.mark.integration
 
 TIMEOUT = 10
-REDIRECT_URI = "http://127.0.0.1/callback"
 DEVICE_GRANT = "urn:ietf:params:oauth:grant-type:device_code"
 CIBA_GRANT = "urn:openid:params:grant-type:ciba"
 

@@ -11,7 +11,7 @@ from urllib.parse import parse_qs, parse_qsl, urlencode, urlsplit
 
 import pytest
 import requests
-from as_server import AuthServer
+from as_server import REDIRECT_URI, AuthServer
 
 from oauth2kit import (
     BearerToken,
@@ -20,7 +20,6 @@ from oauth2kit import (
     OAuth2Client,
 )
 
-REDIRECT_URI = "http://127.0.0.1/callback"
 LOGGED_OUT = "http://127.0.0.1/logged-out"
 ID_TOKEN = "eyJhbGciOiJSUzI1NiJ9.eyJzdWIiOiJ4In0.c2ln"
 

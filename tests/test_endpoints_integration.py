@@ -13,7 +13,7 @@ from typing import Any
 from urllib.parse import parse_qs, urlencode, urlsplit
 
 import pytest
-from as_server import AuthServer
+from as_server import REDIRECT_URI, AuthServer
 
 from oauth2kit import (
     BearerToken,
@@ -31,7 +31,6 @@ from oauth2kit import (
 
 pytestmark = pytest.mark.integration
 
-REDIRECT_URI = "http://127.0.0.1/callback"
 SECRETS = {
     "cc-basic": "cc-basic-secret",
     "web-basic": "web-basic-secret",

@@ -16,13 +16,12 @@ from urllib.parse import parse_qs, urlencode, urlsplit
 
 import pytest
 import requests
-from as_server import AuthServer
+from as_server import REDIRECT_URI, AuthServer
 
 from oauth2kit import jose
 
 pytestmark = pytest.mark.integration
 TIMEOUT = 10
-REDIRECT_URI = "http://127.0.0.1/callback"
 JWT_RESOURCE = "urn:oauth2kit:rs:jwt"
 
 

@@ -12,7 +12,7 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
-from as_server import AuthServer
+from as_server import REDIRECT_URI, AuthServer
 
 from oauth2kit import (
     AuthorizationResponse,
@@ -30,7 +30,6 @@ from oauth2kit import (
 
 pytestmark = pytest.mark.integration
 
-REDIRECT_URI = "http://127.0.0.1/callback"
 HS_SECRET = "-secret-that-is-long-enough-for-hs256"
 SECRETS = {
     "web-basic": "web-basic-secret",

@@ -13,7 +13,7 @@ from typing import Any
 from urllib.parse import parse_qsl, urlencode, urlsplit
 
 import pytest
-from as_server import AuthServer
+from as_server import REDIRECT_URI, AuthServer
 
 from oauth2kit import (
     AuthorizationRequest,
@@ -29,7 +29,6 @@ from oauth2kit import (
     jose,
 )
 
-REDIRECT_URI = "http://127.0.0.1/callback"
 SECRETS = {
     "jarm-client": "jarm-client-secret",
     "jwt-userinfo": "jwt-userinfo-secret",

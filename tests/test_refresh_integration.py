@@ -15,7 +15,7 @@ from urllib.parse import parse_qs, urlencode, urlsplit
 
 import pytest
 import requests
-from as_server import AuthServer
+from as_server import REDIRECT_URI, AuthServer
 from concurrency import statuses_from_threads
 
 from oauth2kit import (
@@ -28,8 +28,6 @@ from oauth2kit import (
 )
 
 pytestmark = pytest.mark.integration
-
-REDIRECT_URI = "http://127.0.0.1/callback"
 
 
 def first_token(server: AuthServer, client_id: str, secret: str | None = None) -> BearerToken:

@@ -23,7 +23,7 @@ from urllib.parse import parse_qsl, urlencode, urlsplit
 
 import pytest
 import requests
-from as_server import AuthServer
+from as_server import REDIRECT_URI, AuthServer
 from cryptography.hazmat.primitives import serialization
 from hypothesis import given, settings
 from hypothesis import strategies as st
@@ -44,7 +44,6 @@ RESOURCE = "https://api.example"
 EVENT = "http://schemas.openid.net/event/backchannel-logout"
 KEY = jose.generate_key("RS256", kid="as-1")
 JWKS = jose.KeySet([KEY]).public_jwks()
-REDIRECT_URI = "http://127.0.0.1/callback"
 
 
 def b64json(value: object) -> str:
