@@ -20,6 +20,7 @@ import requests.auth
 
 from oauth2kit._exceptions import (
     TOKEN_ENDPOINT_ERRORS,
+    DisabledAttribute,
     EndpointError,
     InvalidEndpointUri,
     InvalidIssuer,
@@ -40,6 +41,7 @@ from oauth2kit._uri import validate_endpoint_uri, validate_issuer_uri
 from oauth2kit._values import Form, Headers, Transport, check_type
 
 if TYPE_CHECKING:
+    from collections.abc import Callable
     from types import TracebackType
 
     from oauth2kit._host import PluginHost
@@ -162,7 +164,7 @@ class OAuth2Client(SeedAPI):
         init("extra_metadata", {})
         # The seed's other arguments belong to plugins; unknown ones too, if a plugin has them.
         for name, value in {**arguments, **extra_metadata}.items():
-            if value is None:
+            if value is None or (name in arguments and self._off(name, value)):
                 continue
             if name in arguments or self._provides_setting(name):
                 settings[name] = self._checked_setting(name, value)
@@ -186,14 +188,7 @@ class OAuth2Client(SeedAPI):
             PluginNotAvailable: no loaded plugin provides it; the message names the
                 plugins that are blocked or failed, one of which may be the provider.
         """
-        try:
-            return registry.get(name, blocked=self.disabled_plugins)
-        except PluginDisabled:
-            raise
-        except PluginNotAvailable as exc:
-            if unavailable := self.plugins.unavailable():
-                exc.args = (f"{exc} (blocked or failed plugins: {', '.join(unavailable)})",)
-            raise
+        return self.plugins.lookup(registry, name, self.disabled_plugins)
 
     def setting(self, name: str) -> Any:
         """The value of setting `name`: as given to the constructor, or the plugin's default."""
@@ -240,17 +235,17 @@ class OAuth2Client(SeedAPI):
             return False
         return True
 
+    def _off(self, name: str, value: Any) -> bool:
+        """False for a setting no plugin provides: a feature turned off needs no plugin."""
+        return value is False and not self._provides_setting(name)
+
     def _checked_setting(self, name: str, value: Any) -> Any:
         setting = self.lookup(self.plugins.settings, name)
         if setting.endpoint:
             value = self.checked_endpoint(name, value)
-        try:
-            return value if setting.convert is None else setting.convert(self, value)
-        except OAuth2KitError:
-            raise
-        except Exception as exc:
-            msg = f"the plugin of setting {name!r} failed to check it: {type(exc).__name__}"
-            raise PluginError(msg) from exc
+        if setting.convert is None:
+            return value
+        return _by_plugin(f"the plugin of setting {name!r}", setting.convert, self, value)
 
     # --- sending --------------------------------------------------------------------------
 
@@ -291,7 +286,7 @@ class OAuth2Client(SeedAPI):
         url = self.endpoint_uri(endpoint)
         if params:
             url = requests.Request("GET", url, params=dict(Form(params))).prepare().url or url
-        checked = {name: self._checked_setting(name, value) for name, value in options.items()} if options else {}  # fmt: skip # noqa: E501
+        checked = {name: self._checked_setting(name, value) for name, value in (options or {}).items() if not self._off(name, value)}  # fmt: skip # noqa: E501
         form, headers = Form(data), Headers({"Accept": "application/json", **headers})
         client_auth = self.auth if auth is True else (auth or None)
         return send(
@@ -322,21 +317,18 @@ class OAuth2Client(SeedAPI):
             raise InvalidParam(msg)
         check_type("options", options, Mapping)
         given = dict(params)  # for `options` and `finish`, which see what the caller gave
-        try:
-            fields = grant_type.build(self, params)
-            own = grant_type.options(self, given) if hasattr(grant_type, "options") else {}
-            options = {**own, **(options or {})}  # the caller's options win
-        except OAuth2KitError:
-            raise
-        except Exception as exc:
-            msg = f"the {name!r} grant's plugin failed to build the request: {type(exc).__name__}"
-            raise PluginError(msg) from exc
-        data = {"grant_type": grant_type.grant_type, **fields}
+        plugin = f"the {name!r} grant's plugin"
+        fields = _by_plugin(plugin, grant_type.build, self, params)
+        own = _by_plugin(plugin, getattr(grant_type, "options", lambda *_: {}), self, given)
+        if not isinstance(own, Mapping):
+            raise PluginError(f"{plugin} gave options that are not a mapping: {own!r}")
+        data = {"grant_type": grant_type.grant_type, **_by_plugin(plugin, dict, fields)}
         token: BearerToken = self.call(
-            "token_endpoint", data, grant=name, options=options, requests_kwargs=requests_kwargs
-        )
+            "token_endpoint", data, grant=name, options={**own, **(options or {})},  # caller's win
+            requests_kwargs=requests_kwargs,
+        )  # fmt: skip
         finish = getattr(grant_type, "finish", None)
-        return token if finish is None else finish(self, token, given)
+        return token if finish is None else _by_plugin(plugin, finish, self, token, given)
 
     def run(self, name: str, /, **params: Any) -> Any:
         """Run the operation that a plugin registered as `name`, with `params`."""
@@ -367,6 +359,8 @@ class OAuth2Client(SeedAPI):
             raise AttributeError(name)
         try:
             return self.setting(name)
+        except PluginDisabled as exc:  # it exists: an error of ours, still an AttributeError
+            raise DisabledAttribute(exc.registry, name, exc.plugins) from None
         except PluginNotAvailable as exc:
             msg = f"{type(self).__name__!r} object has no attribute {name!r} ({exc})"
             raise AttributeError(msg) from None
@@ -394,9 +388,23 @@ class OAuth2Client(SeedAPI):
 
     @classmethod
     def _run_on_class(cls, name: str, /, **params: Any) -> Any:
-        from oauth2kit._host import default_host  # noqa: PLC0415 - pluggy on first use
+        """Run a class operation of the host (and blocks) that the client will be built with."""
+        from oauth2kit._host import PluginHost, default_host  # noqa: PLC0415 - pluggy on first use
+        from oauth2kit._registry import block_patterns  # noqa: PLC0415
 
-        return default_host().operations.get(name)(cls, **params)
+        check_type("plugins", host := params.get("plugins") or default_host(), PluginHost)
+        blocked = block_patterns(params.get("disable_plugins", ()), "disable_plugins")
+        return host.lookup(host.operations, name, blocked)(cls, **params)
+
+
+def _by_plugin(plugin: str, function: Callable[..., Any], *args: Any) -> Any:
+    """Run a plugin's `function`: an error from it that is not oauth2kit's is a `PluginError`."""
+    try:
+        return function(*args)
+    except OAuth2KitError:
+        raise
+    except Exception as exc:
+        raise PluginError(f"{plugin} failed: {type(exc).__name__}") from exc
 
 
 _FIELDS = frozenset(field.name for field in attrs.fields(OAuth2Client))

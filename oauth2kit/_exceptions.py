@@ -19,14 +19,15 @@ if TYPE_CHECKING:
     from collections.abc import Iterator
 
 __all__ = [
-    "TOKEN_ENDPOINT_ERRORS", "EndpointError", "ExpiredAccessToken", "ExportNotAvailable",
-    "InvalidClient", "InvalidEndpointUri", "InvalidGrant", "InvalidIssuer", "InvalidParam",
-    "InvalidRequest", "InvalidRequestForClientAuthentication", "InvalidScope", "InvalidScopeParam",
-    "InvalidTokenResponse", "InvalidUri", "MissingClientId", "MissingEndpointUri", "OAuth2Error",
-    "OAuth2KitError", "PluginDisabled", "PluginError", "PluginNotAvailable", "RegistryConflict",
-    "ResponseTooLarge", "TokenEndpointError", "TransportError", "UnauthorizedClient",
-    "UnknownGrantType", "UnknownTokenEndpointError", "UnsupportedClientCredentials",
-    "UnsupportedGrantType", "redact_uri",
+    "TOKEN_ENDPOINT_ERRORS", "DisabledAttribute", "EndpointError", "ExpiredAccessToken",
+    "ExportNotAvailable", "InvalidClient", "InvalidEndpointUri", "InvalidGrant",
+    "InvalidIssuer", "InvalidParam", "InvalidRequest", "InvalidRequestForClientAuthentication",
+    "InvalidScope", "InvalidScopeParam", "InvalidTokenResponse", "InvalidUri",
+    "MissingClientId", "MissingEndpointUri", "OAuth2Error", "OAuth2KitError", "PluginDisabled",
+    "PluginError", "PluginNotAvailable", "RegistryConflict", "ResponseTooLarge",
+    "TokenEndpointError", "TransportError", "UnauthorizedClient", "UnknownGrantType",
+    "UnknownTokenEndpointError", "UnsupportedClientCredentials", "UnsupportedGrantType",
+    "redact_uri",
 ]  # fmt: skip
 
 _SCHEME = re.compile(r"[A-Za-z][A-Za-z0-9+.-]*:(?://)?")
@@ -44,6 +45,14 @@ def redact_uri(uri: str) -> str:
     # "#" (which makes the URI invalid, but must not show either).
     scheme = _SCHEME.match(uri)
     return f"{scheme.group(0) if scheme else ''}***@{uri.rpartition('@')[2]}"
+
+
+def shown(value: object) -> str:
+    """``repr(value)`` for a message; an int too long to show (a ValueError) by its size."""
+    try:
+        return repr(value)
+    except ValueError:
+        return f"<an int of {value.bit_length()} bits>" if isinstance(value, int) else "<?>"
 
 
 class OAuth2KitError(Exception):
@@ -82,6 +91,7 @@ class OAuth2KitError(Exception):
 def _without_secrets(request: requests.PreparedRequest) -> requests.PreparedRequest:
     request = request.copy()
     request.body = None
+    request._cookies = None  # type: ignore[attr-defined] # noqa: SLF001 - the Cookie header's jar
     for header in ("Authorization", "DPoP", "Cookie"):
         request.headers.pop(header, None)
     return request
@@ -150,6 +160,14 @@ class PluginDisabled(PluginNotAvailable):
         self.plugins = plugins
 
 
+class DisabledAttribute(PluginDisabled, AttributeError):  # type: ignore[misc] # both have `name`, a str here
+    """A setting read as a client attribute comes from a plugin blocked for that client.
+
+    Also an `AttributeError`, so that ``hasattr(client, "redirect_uri")`` works as for any
+    attribute.
+    """
+
+
 class ExportNotAvailable(PluginNotAvailable, AttributeError):  # type: ignore[misc] # both have `name`, a str here
     """``oauth2kit.<name>`` is provided by no loaded plugin.
 
@@ -174,7 +192,7 @@ class InvalidScopeParam(InvalidParam):
 
     def __init__(self, scope: object) -> None:
         super().__init__(
-            f"Invalid 'scope' parameter: expected a str or an iterable of str, got {scope!r}"
+            f"Invalid 'scope' parameter: expected a str or an iterable of str, got {shown(scope)}"
         )
         self.scope = scope
 

@@ -96,7 +96,7 @@ class SeedAPI:
 
     def pushed_authorization_request(self, authorization_request: Any, requests_kwargs: dict[str, Any] | None = None) -> Any:
         """Push an authorization request (RFC 9126); returns a request_uri request."""
-        return self.run("pushed_authorization_request", **given(authorization_request=authorization_request, requests_kwargs=requests_kwargs))
+        return self.run("pushed_authorization_request", authorization_request=authorization_request, **given(requests_kwargs=requests_kwargs))
 
     def authorize_device(self, requests_kwargs: dict[str, Any] | None = None, **data: Any) -> Any:
         """Start the device authorization flow (RFC 8628)."""

@@ -7,7 +7,7 @@ import os
 import threading
 from collections.abc import Collection
 from functools import partial
-from typing import TYPE_CHECKING, Any, Literal, NamedTuple, final
+from typing import TYPE_CHECKING, Any, Literal, NamedTuple, TypeVar, final
 
 import pluggy
 
@@ -18,6 +18,7 @@ from oauth2kit._exceptions import (
     EndpointError,
     ExportNotAvailable,
     OAuth2KitError,
+    PluginDisabled,
     PluginError,
     PluginNotAvailable,
     UnknownGrantType,
@@ -53,13 +54,21 @@ family, then every plugin not imported yet. Plugins of other families (``parse.*
 their hooks may act on every call.
 """
 
+T = TypeVar("T")
 PluginStatus = Literal["loaded", "blocked", "failed"]
 
 
 def _is_grant(value: object) -> bool:
-    return isinstance(getattr(value, "grant_type", None), str) and callable(
-        getattr(value, "build", None)
-    )
+    methods = getattr(value, "build", None), getattr(value, "options", len), getattr(value, "finish", len)  # fmt: skip # noqa: E501
+    return isinstance(getattr(value, "grant_type", None), str) and all(map(callable, methods))
+
+
+def _described(exc: BaseException) -> str:
+    """``Type: message`` for a log and a listing, even if the exception's str() raises."""
+    try:
+        return f"{type(exc).__name__}: {exc}"
+    except Exception:  # noqa: BLE001 - a broken __str__ must not break the host
+        return f"{type(exc).__name__} (its message could not be read)"
 
 
 def _subclass_of(base: type) -> Callable[[object], bool]:
@@ -69,7 +78,7 @@ def _subclass_of(base: type) -> Callable[[object], bool]:
 # Registry (filled by hook `oauth2kit_register_<registry>`) -> the family whose plugins may
 # provide a name it misses (None: any lazy family), and what a registered value must be.
 _REGISTRIES: dict[str, tuple[str | None, str, Callable[[object], bool]]] = {
-    "grant_types": ("grant", "a grant type (grant_type and build)", _is_grant),
+    "grant_types": ("grant", "a grant type (grant_type, build; options, finish)", _is_grant),
     "client_auth_methods": ("auth", "callable", callable),
     "token_types": ("token", "a BearerToken subclass", _subclass_of(BearerToken)),
     "settings": (None, "an oauth2kit.Setting", lambda value: isinstance(value, Setting)),
@@ -138,15 +147,14 @@ class PluginHost:
     def __init__(
         self, *, disable: str | Iterable[str] = (), load_entry_points: bool = True
     ) -> None:
-        env = os.environ.get(DISABLE_ENV_VAR, "").replace(" ", ",").split(",")
-        self.disabled = block_patterns(disable, "disable") | frozenset(filter(None, env))
+        env = os.environ.get(DISABLE_ENV_VAR, "").replace(",", " ").split()
+        self.disabled = block_patterns(disable, "disable") | frozenset(env)
         self._lock = threading.RLock()
         self._pm = pluggy.PluginManager(hookspecs.PROJECT_NAME)
         self._pm.add_hookspecs(hookspecs)
         self._registering = threading.local()  # .name: the plugin this thread registers
         self._records: dict[str, PluginInfo] = {}
         self._pending: dict[str, EntryPoint] = {}  # lazy plugins not imported yet
-        self._verdicts: dict[tuple[frozenset[str], str], bool] = {}
         # Hook name -> (firstresult, a snapshot of its implementations), taken anew after
         # each (un)registration.
         self._callers: dict[str, tuple[bool, list[Any]]] = {}
@@ -204,24 +212,27 @@ class PluginHost:
         except KeyboardInterrupt:
             raise
         except BaseException as exc:  # noqa: BLE001 - a broken plugin must not break the others
-            self._fail(entry_point.name, entry_point.value, f"{type(exc).__name__}: {exc}")
+            self._fail(entry_point.name, entry_point.value, _described(exc))
             return
         self._add(plugin, entry_point.name, entry_point.value)
 
-    def _load_for(self, kind: str, family: str | None, name: str) -> None:
-        """Import pending plugins until one provides `name` in registry `kind`, if any does.
+    def _load_for(self, kind: str, family: str | None, name: str, blocked: frozenset[str]) -> None:
+        """Import pending plugins until one not `blocked` provides `name` in registry `kind`.
 
         The plugin an `oauth2kit_lazy_provider` hook names, and the plugin named
         ``<family>.<name>``, first; then the family, then every other one, except those an
-        index (`oauth2kit_lazy_indexed`) knows not to provide it.
+        index (`oauth2kit_lazy_indexed`) knows not to provide it. The hooks of `blocked`
+        plugins (those of the client looking) have no say.
         """
         prefix = f"{family}."
-        hinted = self.call("oauth2kit_lazy_provider", registry=kind, name=name)
+        hinted = self.call("oauth2kit_lazy_provider", blocked, registry=kind, name=name)
         exact = (hinted, f"{prefix}{name}", f"{prefix}{name.casefold()}")
-        indexed = self.call("oauth2kit_lazy_indexed", registry=kind)
-        if not all(isinstance(names, Collection) for names in indexed):
+        indexed = self.call("oauth2kit_lazy_indexed", blocked, registry=kind)
+        indexes_ok = all(isinstance(names, Collection) for names in indexed)
+        if not indexes_ok or not all(isinstance(n, str) for names in indexed for n in names):
             raise PluginError(f"an oauth2kit_lazy_indexed hook returned {indexed!r}")
         skipped = {plugin for names in indexed for plugin in names}
+        registry = getattr(self, kind)
         searches: tuple[Callable[[str], bool], ...] = (
             lambda key: key in exact,
             lambda key: key.startswith(prefix) and key not in skipped,
@@ -232,7 +243,7 @@ class PluginHost:
                 for key in [key for key in self._pending if wanted(key)]:
                     if entry_point := self._pending.get(key):  # not loaded by another one's import
                         self._load(entry_point)
-                if name in getattr(self, kind) or not self._pending:
+                if not self._pending or registry.available(name, blocked):
                     return
 
     def load_all(self) -> None:
@@ -252,7 +263,10 @@ class PluginHost:
             The plugin's record; its status is ``failed`` (with the error) if the plugin did
             not validate, or ``blocked`` if its name is disabled in this host.
         """
-        name = getattr(plugin, "__name__", type(plugin).__name__) if name is None else name
+        try:
+            name = getattr(plugin, "__name__", type(plugin).__name__) if name is None else name
+        except Exception:  # noqa: BLE001 - an object whose attributes raise: it has no name
+            name = None
         if plugin is None or not isinstance(name, str) or not name:
             msg = f"register() needs a plugin (not None) and a non-empty name, got {name!r}"
             raise PluginError(msg)
@@ -267,7 +281,9 @@ class PluginHost:
             return self._records[name]
 
     def _add(self, plugin: object, name: str, module: str) -> None:
-        self._registering.name = name
+        # A registration hook that looks a name up may import a lazy plugin, whose
+        # registration runs inside this one: the outer plugin's name comes back after it.
+        outer, self._registering.name = self._provider(), name
         try:
             hash(plugin)  # the blocking views compare plugins
             # Registering replays the historic registration hooks for this plugin; then
@@ -275,33 +291,36 @@ class PluginHost:
             self._pm.register(plugin, name=name)
             self._pm.check_pending()
         except BaseException as exc:  # a broken plugin (a sys.exit too) must not break the others
-            self._commit(keep=False)
+            self._commit(name, keep=False)
             self._remove(name)
             if isinstance(exc, KeyboardInterrupt):
                 raise
-            self._fail(name, module, f"{type(exc).__name__}: {exc}")
+            self._fail(name, module, _described(exc))
             return
         finally:
-            self._registering.name = None
-        self._commit(keep=True)
+            self._registering.name = outer
+        self._commit(name, keep=True)
         self._callers = {}
         self._records[name] = PluginInfo(name, module, "loaded")
 
-    def _commit(self, *, keep: bool) -> None:
+    def _commit(self, name: str, *, keep: bool) -> None:
         for kind in _REGISTRIES:
-            getattr(self, kind).commit(keep=keep)
+            getattr(self, kind).commit(name, keep=keep)
 
     def unregister(self, name: str) -> None:
         """Remove plugin `name`, its hook implementations and its registry entries.
 
+        A discovered plugin not imported yet is forgotten, and never imported.
+
         Raises:
-            PluginError: if no plugin of that name was registered or recorded.
+            PluginError: if no plugin of that name was registered, recorded or discovered.
         """
         with self._lock:
-            if not isinstance(name, str) or name not in self._records:
+            if not isinstance(name, str) or not (name in self._records or name in self._pending):
                 raise PluginError(f"no plugin named {name!r} is registered")
+            self._pending.pop(name, None)
             self._remove(name)
-            del self._records[name]
+            self._records.pop(name, None)
 
     def _remove(self, name: str) -> None:
         """Take plugin `name` out of pluggy and out of every registry."""
@@ -334,7 +353,7 @@ class PluginHost:
         # list of implementations, hence its _hookexec.) A hook without implementations,
         # the common case on the send path, costs nothing more.
         if blocked:
-            impls = [impl for impl in impls if not self._blocks(blocked, impl.plugin_name)]
+            impls = [impl for impl in impls if not is_blocked(impl.plugin_name, blocked)]
         if not impls:
             return None if firstresult else []
         try:
@@ -348,15 +367,22 @@ class PluginHost:
         # Stored in the dict read first: a registration that replaced it meanwhile (after
         # pluggy had the newcomer) makes this snapshot go with the old dict, not stay.
         callers = self._callers
-        hook = getattr(self._pm.hook, hook_name)
+        hook = getattr(self._pm.hook, hook_name, None) if isinstance(hook_name, str) else None
+        if hook is None or hook.spec is None:
+            raise PluginError(f"there is no hook named {hook_name!r}")
         found = callers[hook_name] = (hook.spec.opts["firstresult"], hook.get_hookimpls())
         return found
 
-    def _blocks(self, blocked: frozenset[str], plugin: str) -> bool:
-        verdict = self._verdicts.get((blocked, plugin))
-        if verdict is None:
-            verdict = self._verdicts[blocked, plugin] = is_blocked(plugin, blocked)
-        return verdict
+    def lookup(self, registry: Registry[T], name: str, blocked: frozenset[str] = frozenset()) -> T:
+        """`registry`'s entry `name`, its `blocked` plugins skipped (see `OAuth2Client.lookup`)."""
+        try:
+            return registry.get(name, blocked=blocked)
+        except PluginDisabled:
+            raise
+        except PluginNotAvailable as exc:
+            if unavailable := self.unavailable():
+                exc.args = (f"{exc} (blocked or failed plugins: {', '.join(unavailable)})",)
+            raise
 
     def is_loaded(self, name: str) -> bool:
         """Tell whether plugin `name` is registered and working."""
@@ -369,7 +395,8 @@ class PluginHost:
 
     def unavailable(self) -> list[str]:
         """The plugins that are blocked or failed, for messages about something missing."""
-        return sorted(name for name, info in self._records.items() if info.status != "loaded")
+        with self._lock:  # not while another thread registers
+            return sorted(name for name, info in self._records.items() if info.status != "loaded")
 
     def plugins(self) -> list[PluginInfo]:
         """Every plugin the host knows, with its status, hooks and registry entries.

@@ -26,6 +26,7 @@ from oauth2kit._exceptions import (
     OAuth2KitError,
     PluginError,
     redact_uri,
+    shown,
 )
 from oauth2kit._tokens import BearerToken
 from oauth2kit._values import Form, Headers, Transport, is_number
@@ -53,8 +54,8 @@ def _checked_url(call: EndpointCall, _: object, url: str) -> str:
 
 
 def _checked_method(_: object, __: object, method: object) -> None:
-    if method not in _METHODS:
-        raise InvalidParam(f"method must be one of {', '.join(sorted(_METHODS))}, got {method!r}")
+    if not isinstance(method, str) or method not in _METHODS:
+        raise InvalidParam(f"method must be one of {', '.join(sorted(_METHODS))}, got {shown(method)}")  # fmt: skip # noqa: E501
 
 
 @attrs.define(repr=False, eq=False)
@@ -179,18 +180,20 @@ def send(call: EndpointCall) -> Any:
         OAuth2Error: (or the subclass an error hook chose) for an error response.
     """
     hook, blocked = call.client.plugins.call, call.client.disabled_plugins
+    attempt = 1
     while True:
+        call.attempt = attempt  # counted here, not there: a hook may change call.attempt
         hook("oauth2kit_prepare_request", blocked, call=call)
         response = call.response = _transmit(call)
         hook("oauth2kit_fixup_response", blocked, call=call, response=response)
         status = response.status_code
         if isinstance(status, bool) or not isinstance(status, int):
             raise PluginError(f"an oauth2kit_fixup_response hook set status_code to {status!r}")
-        if call.attempt < MAX_ATTEMPTS:
+        if attempt < MAX_ATTEMPTS:
             delay = hook("oauth2kit_retry_request", blocked, call=call, response=response)
             if _checked_delay(delay) <= MAX_RETRY_DELAY:
                 time.sleep(delay)
-                call.attempt += 1
+                attempt += 1
                 continue
         return _parsed(call, response)
 

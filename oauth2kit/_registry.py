@@ -5,7 +5,7 @@ from __future__ import annotations
 import threading
 from collections.abc import Callable, Iterable, Iterator
 from fnmatch import fnmatchcase
-from typing import Generic, NamedTuple, TypeVar
+from typing import Any, Generic, NamedTuple, TypeVar
 
 import attrs
 
@@ -24,16 +24,22 @@ T = TypeVar("T")
 
 def block_patterns(names: object, argument: str) -> frozenset[str]:
     """The plugin names or globs in `names` (one str is one name), checked to be strs."""
-    items = [names] if isinstance(names, str) else names
-    if not isinstance(items, Iterable) or not all(isinstance(n, str) and n for n in items):
+    # Read once, into a list: a generator checked first would be empty when kept.
+    items: list[Any] = (
+        [names] if isinstance(names, str) or not isinstance(names, Iterable) else list(names)
+    )
+    if not all(isinstance(n, str) and n for n in items):
         msg = f"{argument} takes plugin names (or globs) as non-empty strs, got {names!r}"
         raise InvalidParam(msg)
     return frozenset(items)
 
 
 def is_blocked(plugin: str, patterns: Iterable[str]) -> bool:
-    """Tell whether plugin name `plugin` matches one of the block `patterns` (shell globs)."""
-    return any(fnmatchcase(plugin, pattern) for pattern in patterns)
+    """Tell whether plugin name `plugin` is one of the block `patterns`, or matches one as a glob.
+
+    A name is blocked by itself even if it has glob characters (``vendor[1]``).
+    """
+    return any(plugin == pattern or fnmatchcase(plugin, pattern) for pattern in patterns)
 
 
 class RegistryEntry(NamedTuple, Generic[T]):
@@ -71,7 +77,7 @@ class Registry(Generic[T]):
     what: str
     fits: Callable[[object], bool]
     provider: Callable[[], str | None]
-    load: Callable[[str], object] = lambda _: None
+    load: Callable[[str, frozenset[str]], object] = lambda _, __: None
     casefold: bool = False
     missing: Callable[[str, str], PluginNotAvailable] = PluginNotAvailable
     reserved: frozenset[str] = frozenset()
@@ -103,7 +109,8 @@ class Registry(Generic[T]):
             raise PluginError(msg)
         if not isinstance(name, str) or not name or name in self.reserved:
             msg = f"plugin {plugin!r} cannot register {self.kind} entry {name!r}"
-            raise PluginError(msg + (": oauth2kit defines that name itself" if name else ""))
+            why = ": oauth2kit defines that name itself" if name in self.reserved else ""
+            raise PluginError(f"{msg}{why or ': names are non-empty strs'}")
         if self.reserved and name.startswith("_"):
             msg = f"plugin {plugin!r} cannot register {self.kind} entry {name!r}: not public"
             raise PluginError(msg)
@@ -121,14 +128,19 @@ class Registry(Generic[T]):
                 raise RegistryConflict(self.kind, name, first, plugin)
             self._staged.append((key, RegistryEntry(name, value, plugin, replace)))
 
-    def commit(self, *, keep: bool) -> None:
-        """Publish the entries of the registration that just ran, or drop them (it failed)."""
+    def commit(self, plugin: str, *, keep: bool) -> None:
+        """Publish the entries `plugin`'s registration staged, or drop them (it failed).
+
+        Only its own: a registration hook that looks a name up may import a lazy plugin,
+        whose registration runs and ends inside this one.
+        """
         with self._lock:
             for key, entry in self._staged if keep else ():
-                existing = self._entries.get(key, [])
-                replacing = entry.overrides or not existing
-                self._entries[key] = [entry, *existing] if replacing else [*existing, entry]
-            self._staged.clear()
+                if entry.plugin == plugin:
+                    existing = self._entries.get(key, [])
+                    replacing = entry.overrides or not existing
+                    self._entries[key] = [entry, *existing] if replacing else [*existing, entry]
+            self._staged = [staged for staged in self._staged if staged[1].plugin != plugin]
 
     def remove_plugin(self, plugin: str) -> None:
         """Drop every entry that `plugin` registered (it was unregistered or failed)."""
@@ -161,10 +173,15 @@ class Registry(Generic[T]):
                 if not is_blocked(entry.plugin, blocked):
                     return entry
             if attempt == 0:  # none, or only blocked ones: a plugin not imported yet may have it
-                self.load(name)  # returns once any concurrent load has finished: look again
+                self.load(name, blocked)  # returns once any concurrent load ended: look again
         if entries:
             raise PluginDisabled(self.kind, name, tuple(entry.plugin for entry in entries))
         raise self.missing(self.kind, name)
+
+    def available(self, name: str, blocked: frozenset[str] = frozenset()) -> bool:
+        """Tell whether a plugin not `blocked` registered `name` (no plugin is imported)."""
+        entries = self._entries.get(self._key(name), [])
+        return any(not is_blocked(entry.plugin, blocked) for entry in entries)
 
     def get(self, name: str, *, blocked: frozenset[str] = frozenset()) -> T:
         """Return the value registered as `name`; see `entry` for the errors."""

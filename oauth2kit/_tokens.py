@@ -6,6 +6,7 @@ import math
 import time
 from collections.abc import Mapping
 from datetime import UTC, datetime, timedelta
+from types import MappingProxyType
 from typing import TYPE_CHECKING, Any, ClassVar, Self
 
 import attrs
@@ -72,10 +73,10 @@ class TokenResponse:
     """Marker base class of the token types; `BearerToken` is the one the kernel knows."""
 
 
-# Immutable through on_setattr rather than attrs.frozen: a frozen class with a __dict__ (the
-# response's extra members are attributes) reads its attributes about three times slower,
-# and the per-request path reads two of them.
-@attrs.define(init=False, repr=False, slots=False, on_setattr=attrs.setters.frozen)
+# Immutable through its own __setattr__ rather than attrs.frozen: a frozen class with a
+# __dict__ (the response's extra members are attributes) reads its attributes about three
+# times slower, and the per-request path reads two of them.
+@attrs.define(init=False, repr=False, slots=False, on_setattr=attrs.setters.NO_OP)
 class BearerToken(TokenResponse, requests.auth.AuthBase):
     """An RFC 6750 Bearer token, as returned by a token endpoint; also a requests auth handler.
 
@@ -108,7 +109,7 @@ class BearerToken(TokenResponse, requests.auth.AuthBase):
     refresh_token: str | None = attrs.field(validator=_optional(str))
     token_type: str = attrs.field()  # checked against TOKEN_TYPE by the constructor
     id_token: str | None = attrs.field(validator=_optional(str))
-    kwargs: dict[str, Any] = attrs.field()
+    kwargs: Mapping[str, Any] = attrs.field()
 
     def __init__(
         self, /, access_token: str, *, expires_at: datetime | None = None, scope: str | None = None,
@@ -133,8 +134,8 @@ class BearerToken(TokenResponse, requests.auth.AuthBase):
         if type(scope) is not str or not scope:
             scope = None if scope in ("", []) else normalize_scope(scope)
         self.__attrs_init__(
-            access_token, expires_at, scope, refresh_token or None, token_type, id_token or None,
-            kwargs,
+            access_token, expires_at, scope, None if refresh_token == "" else refresh_token,
+            token_type, None if id_token == "" else id_token, MappingProxyType(kwargs),
         )  # fmt: skip
         # Non-standard members become plain attributes, so that `token.issued_token_type`
         # works without a __getattr__ (which would slow every attribute read of the
@@ -150,6 +151,25 @@ class BearerToken(TokenResponse, requests.auth.AuthBase):
         object.__setattr__(self, "_expires_ts", expires_ts)
         header = (self.AUTHORIZATION_HEADER, self.authorization_header())
         object.__setattr__(self, "_header", header)
+
+    def __setattr__(self, name: str, value: Any) -> None:
+        """Refuse any change once built: a token is a value; build another one instead."""
+        if hasattr(self, "_header"):  # the constructor sets it last
+            raise attrs.exceptions.FrozenInstanceError
+        object.__setattr__(self, name, value)
+
+    def __delattr__(self, name: str) -> None:
+        """Refuse: a token is immutable."""
+        raise attrs.exceptions.FrozenInstanceError
+
+    def __getstate__(self) -> dict[str, Any]:
+        """For pickling and copying: the read-only view of `kwargs` as the dict it shows."""
+        return {**vars(self), "kwargs": dict(self.kwargs)}
+
+    def __setstate__(self, state: dict[str, Any]) -> None:
+        """Restore a pickled or copied token, read-only again."""
+        for name, value in {**state, "kwargs": MappingProxyType(state["kwargs"])}.items():
+            object.__setattr__(self, name, value)
 
     # --- expiry -----------------------------------------------------------------------
 
@@ -257,14 +277,7 @@ class BearerToken(TokenResponse, requests.auth.AuthBase):
         return hash((type(self), self.access_token))
 
 
-_STANDARD_FIELDS = (
-    "access_token",
-    "expires_at",
-    "scope",
-    "refresh_token",
-    "token_type",
-    "id_token",
-)
+_STANDARD_FIELDS = tuple(a.name for a in attrs.fields(BearerToken) if a.name != "kwargs")
 _AS_DICT_ORDER = ("access_token", "token_type", "expires_in", "scope", "refresh_token", "id_token")
 _SECRETS = ("refresh_token", "id_token")  # beside the access token, never shown
 _RESERVED = frozenset({*_STANDARD_FIELDS, "kwargs"})

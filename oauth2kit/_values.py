@@ -8,14 +8,16 @@ where it enters too.
 from __future__ import annotations
 
 import math
+import re
 from collections.abc import Callable, Iterable, Iterator, Mapping, MutableMapping
 from http.cookiejar import CookieJar
 from typing import Any, TypeGuard
+from urllib.parse import urlsplit
 
 import attrs
 from requests.structures import CaseInsensitiveDict
 
-from oauth2kit._exceptions import InvalidParam, InvalidScopeParam, redact_uri
+from oauth2kit._exceptions import InvalidParam, InvalidScopeParam, redact_uri, shown
 
 __all__ = [
     "DEFAULT_TIMEOUT", "MAX_RESPONSE_BYTES", "Form", "Headers", "Setting", "Transport",
@@ -54,27 +56,31 @@ def _is_text(value: object, forbidden: str = "") -> TypeGuard[str]:
     return True
 
 
-_GOOD_NAMES: set[str] = set()  # header and cookie names already found good
-
-
 def _is_name(value: object) -> bool:
     """A header or cookie name: printable ASCII, no spaces or separators that break it."""
-    if value in _GOOD_NAMES:
-        return True
-    good = (
+    return (
         isinstance(value, str)
         and value.isascii()
         and value.isprintable()
         and bool(value)
         and not any(ch.isspace() or ch in ":;=," for ch in value)
     )
-    if good and len(_GOOD_NAMES) < 1024:  # noqa: PLR2004 - a bound, not a limit of names
-        _GOOD_NAMES.add(value)  # type: ignore[arg-type] # a str, checked above
-    return good
+
+
+_LONGEST_WAIT = 10.0**9
+"""Seconds (some 30 years): sockets and locks overflow near 9.2e9, so longer is refused."""
 
 
 def _seconds(value: object) -> bool:
-    return is_number(value) and value > 0 and math.isfinite(value)
+    return is_number(value) and 0 < value <= _LONGEST_WAIT
+
+
+_HEADER_VALUE = re.compile(r"(?:[!-~][\t -~]*)?")
+"""What a header (or cookie) value may be: printable ASCII, tabs and inner spaces, empty."""
+
+
+def _is_header_value(value: object, forbidden: str = "") -> bool:
+    return isinstance(value, str) and bool(_HEADER_VALUE.fullmatch(value)) and not any(ch in value for ch in forbidden)  # fmt: skip # noqa: E501
 
 
 def normalize_scope(scope: object) -> str | None:
@@ -100,7 +106,11 @@ def normalize_scope(scope: object) -> str | None:
 
 
 class _CheckedMap(MutableMapping[str, Any]):
-    """A mapping that checks each item as it is set; what it holds is fit to send."""
+    """A mapping that checks each item as it is set; what it holds is fit to send.
+
+    It keeps what the check returns: plain values, never the caller's own (a list that
+    could change after the check, a str subclass that encodes as something else).
+    """
 
     __slots__ = ("_items",)
 
@@ -113,9 +123,7 @@ class _CheckedMap(MutableMapping[str, Any]):
         # What is kept is what was checked, even from a Mapping that answers differently twice.
         pairs = items if type(items) is dict else dict(items.items())
         check = self._check
-        for name, value in pairs.items():
-            check(name, value)
-        self._items = self._new(pairs)
+        self._items = self._new({name: check(name, value) for name, value in pairs.items()})
 
     @property
     def plain(self) -> Mapping[str, Any]:
@@ -127,12 +135,11 @@ class _CheckedMap(MutableMapping[str, Any]):
     def _new(self, items: Mapping[str, Any]) -> MutableMapping[str, Any]:
         return dict(items)
 
-    def _check(self, name: object, value: object) -> None:
+    def _check(self, name: object, value: Any) -> Any:
         raise NotImplementedError
 
     def __setitem__(self, name: str, value: Any) -> None:
-        self._check(name, value)
-        self._items[name] = value
+        self._items[name] = self._check(name, value)
 
     def __getitem__(self, name: str) -> Any:
         return self._items[name]
@@ -151,8 +158,13 @@ class _CheckedMap(MutableMapping[str, Any]):
         return f"{type(self).__name__}({sorted(self._items)})"
 
 
-def _is_form_value(value: object) -> bool:
-    return value is None or _is_text(value) or is_number(value)
+def _plain(value: object) -> Any:
+    """`value` as a plain str, int or float (or None); raises TypeError for anything else."""
+    if value is None or _is_text(value):
+        return value and str.__str__(value)  # str() of a str enum is its member's name
+    if is_number(value) and math.isfinite(value):
+        return (int if isinstance(value, int) else float)(value)
+    raise TypeError
 
 
 class Form(_CheckedMap):
@@ -169,22 +181,27 @@ class Form(_CheckedMap):
     __slots__ = ()
     _what = "form"
 
-    def _check(self, name: object, value: object) -> None:
-        if type(name) is str and type(value) is str and value.isascii():
-            return  # the common case, decided at once
-        if not isinstance(name, str):
-            raise InvalidParam(f"form field names are strs, got {name!r}")
-        items = value if isinstance(value, list | tuple) else (value,)
-        if not all(_is_form_value(item) for item in items):
+    def _check(self, name: object, value: Any) -> Any:
+        if type(name) is str and type(value) is str and name.isascii() and value.isascii():
+            return value  # the common case, decided at once
+        if not _is_text(name):
+            raise InvalidParam(f"form field names are strs that UTF-8 can encode, got {shown(name)}")  # fmt: skip # noqa: E501
+        try:
+            return tuple(map(_plain, value)) if isinstance(value, list | tuple) else _plain(value)
+        except TypeError:
             msg = (
                 f"form field {name!r} has a value of type {type(value).__name__} that cannot"
-                " be sent; a form takes strs and numbers, or lists of them"
+                " be sent; a form takes strs and finite numbers, or lists of them"
             )
-            raise InvalidParam(msg)
+            raise InvalidParam(msg) from None
 
 
 class Headers(_CheckedMap):
-    """The headers of a request, case-insensitive; names and values that break it are refused."""
+    """The headers of a request, case-insensitive; names and values that break it are refused.
+
+    Names are HTTP tokens; values are printable ASCII, without line breaks or a leading
+    space, so that neither requests nor http.client has to refuse one after it was checked.
+    """
 
     __slots__ = ()
     _what = "header"
@@ -192,10 +209,11 @@ class Headers(_CheckedMap):
     def _new(self, items: Mapping[str, Any]) -> MutableMapping[str, Any]:
         return CaseInsensitiveDict(items)
 
-    def _check(self, name: object, value: object) -> None:
-        if not (_is_name(name) and _is_text(value, "\r\n")):
-            msg = f"header {name!r} cannot be sent with a value of type {type(value).__name__}"
-            raise InvalidParam(msg + " (names are tokens, values strs without line breaks)")
+    def _check(self, name: object, value: Any) -> Any:
+        if not (_is_name(name) and _is_header_value(value)):
+            msg = f"header {shown(name)} cannot be sent with that {type(value).__name__} value"
+            raise InvalidParam(msg + " (names are tokens, values printable ASCII text)")
+        return str.__str__(value)
 
 
 # --- transport ---------------------------------------------------------------------------
@@ -221,10 +239,28 @@ def _is_proxy_key(key: object) -> bool:
     return bool(scheme.isalpha() and (not sep or host))
 
 
-def _is_str_map(value: object, keys: Callable[[object], bool], forbidden: str) -> bool:
+def _is_str_map(value: object, keys: Callable[[object], bool], values: Callable[[object], bool]) -> bool:  # fmt: skip # noqa: E501
     return isinstance(value, Mapping) and all(
-        keys(k) and (v is None or _is_text(v, forbidden)) for k, v in value.items()
+        keys(k) and (v is None or values(v)) for k, v in value.items()
     )
+
+
+def _is_path(value: object) -> bool:
+    return isinstance(value, str) and bool(value)  # "" would send no certificate, unsaid
+
+
+def _is_cookie(value: object) -> bool:
+    return _is_header_value(value, ";,")
+
+
+def _is_proxy_url(value: object) -> bool:
+    if not isinstance(value, str) or not _is_header_value(value):
+        return False
+    try:  # requests reads a proxy without a scheme as http://
+        parts = urlsplit(value if "://" in value else f"http://{value}")
+        return bool(parts.hostname) and parts.port != 0  # .port raises for one out of range
+    except ValueError:
+        return False
 
 
 def _mapping(value: Any) -> Any:
@@ -246,15 +282,15 @@ _TRANSPORT_CHECKS: dict[str, tuple[Callable[[Any], bool], str]] = {
         "verify must be a bool or the path of a CA bundle",
     ),
     "cert": (
-        lambda v: v is None or isinstance(v, str) or _pair(v, lambda p: isinstance(p, str)),
+        lambda v: v is None or _is_path(v) or _pair(v, _is_path),
         "cert must be the path of a client certificate, or a (certificate, key) pair",
     ),
     "proxies": (
-        lambda v: _is_str_map(v, _is_proxy_key, "\r\n"),
+        lambda v: _is_str_map(v, _is_proxy_key, _is_proxy_url),
         "proxies map schemes (or scheme://host keys) to proxy URLs",
     ),
     "cookies": (
-        lambda v: v is None or isinstance(v, CookieJar) or _is_str_map(v, _is_name, "\r\n;,"),
+        lambda v: v is None or isinstance(v, CookieJar) or _is_str_map(v, _is_name, _is_cookie),
         "cookies must be a CookieJar or a mapping of cookie names to strs",
     ),
     "max_response_bytes": (
@@ -268,7 +304,7 @@ _SHOWN = frozenset({"timeout", "verify", "cert", "max_response_bytes"})
 def _transport_check(_: object, field: attrs.Attribute[Any], value: object) -> None:
     fits, message = _TRANSPORT_CHECKS[field.name]
     if not fits(value):
-        raise InvalidParam(f"{message}, got {value!r}" if field.name in _SHOWN else message)
+        raise InvalidParam(f"{message}, got {shown(value)}" if field.name in _SHOWN else message)
 
 
 def _redacted_proxies(proxies: Mapping[str, str | None]) -> str:
@@ -287,11 +323,13 @@ class Transport:
     repr keeps proxy credentials and cookie values out.
 
     Attributes:
-        timeout: seconds, a ``(connect, read)`` pair, or None for no timeout at all.
+        timeout: seconds (at most 10**9), a ``(connect, read)`` pair, or None for no
+            timeout at all.
         verify: verify TLS certificates (True), or the path of a CA bundle; None (the
             default) leaves it to the session, whose own default is True.
         cert: a client certificate for mutual TLS: a path, or ``(certificate, key)``.
-        proxies: requests' proxies: by scheme, ``all``, or ``scheme://host``.
+        proxies: requests' proxies: by scheme, ``all``, or ``scheme://host``, each a URL
+            with a host (and a port in range), or None to use none for that key.
         cookies: cookies to send.
         max_response_bytes: the largest response body read (decompressed); a larger one is
             an error, found before it is all in memory. Per client, not per call.
@@ -320,7 +358,8 @@ class Transport:
         if not isinstance(kwargs, Mapping):
             raise InvalidParam(f"requests_kwargs must be a Mapping, got {type(kwargs).__name__}")
         options = dict(kwargs)
-        headers, params = options.pop("headers", None) or {}, options.pop("params", None) or {}
+        headers, params = (options.pop(name, None) for name in ("headers", "params"))
+        headers, params = {} if headers is None else headers, {} if params is None else params
         if unknown := sorted(map(str, options.keys() - _TRANSPORT_FIELDS)):
             allowed = ", ".join(sorted({*_TRANSPORT_FIELDS, "headers", "params"}))
             names = ", ".join(map(repr, unknown))

@@ -265,7 +265,7 @@ def test_a_settings_converter_that_crashes_is_a_plugin_error() -> None:
         empty: dict[str, object] = {}
         return empty["missing"]
 
-    with pytest.raises(PluginError, match="setting 'dpop_alg' failed to check it: KeyError") as caught:  # fmt: skip
+    with pytest.raises(PluginError, match="setting 'dpop_alg' failed: KeyError") as caught:  # fmt: skip
         client_with(Settings(dpop_alg=Setting(convert=crash)), dpop_alg="ES256")
     assert KeyError is type(caught.value.__cause__)
 
@@ -1024,9 +1024,8 @@ def test_a_grant_supplies_options_for_its_token_request_and_the_callers_win() ->
 
 def test_a_grant_whose_options_are_not_a_mapping_is_a_plugin_error() -> None:
     c = client_with(OptionsPlugin(OptionsGrant(own=["test_key"])))
-    with pytest.raises(PluginError, match="'options' grant's plugin failed") as caught:
+    with pytest.raises(PluginError, match="'options' grant's plugin gave options that are not a"):
         c.grant("options", key="k")
-    assert isinstance(caught.value.__cause__, TypeError)
 
 
 def test_grant_options_that_are_not_a_mapping_are_refused_before_the_grant_runs() -> None:

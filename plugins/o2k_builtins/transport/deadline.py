@@ -85,7 +85,8 @@ class _Watchdog:
                     continue
                 deadline, key, conn = self._heap[0]
                 if (delay := deadline - time.monotonic()) > 0:
-                    self._cond.wait(delay)
+                    # Bounded: a wait past TIMEOUT_MAX overflows, and would end this thread.
+                    self._cond.wait(min(delay, threading.TIMEOUT_MAX))
                     continue
                 heapq.heappop(self._heap)
                 self._live.discard(key)

@@ -256,7 +256,8 @@ def _reason(exc: BaseException) -> str:
         seen.append(exc)
         if isinstance(exc, OSError) and exc.strerror:
             return f"{type(seen[0]).__name__}: {exc.strerror}"
-        exc = exc.__cause__ or exc.__context__ or getattr(exc, "reason", None)  # type: ignore[assignment]
+        reason = getattr(exc, "reason", None)  # urllib3's wrapped error; a str in UnicodeError
+        exc = exc.__cause__ or exc.__context__ or (reason if isinstance(reason, BaseException) else None)  # type: ignore[assignment] # fmt: skip # noqa: E501
     for name, words in _WORDS:
         if any(type(e).__name__.endswith(name) for e in seen):
             return f"{type(seen[0]).__name__}: {words}"
