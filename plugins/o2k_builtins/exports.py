@@ -12,6 +12,7 @@ from o2k_builtins.authorization.errors import (
     AuthorizationResponseError,
     ConsentRequired,
     InteractionRequired,
+    InvalidAcrValuesParam,
     InvalidAuthResponse,
     InvalidMaxAgeParam,
     LoginRequired,
@@ -91,6 +92,7 @@ from o2k_builtins.endpoints.introspection import (
     UnknownIntrospectionError,
     UnsupportedIntrospectionResponse,
 )
+from o2k_builtins.endpoints.names import Endpoints
 from o2k_builtins.endpoints.registration import (
     ClientRegistration,
     InvalidClientMetadata,
@@ -110,6 +112,7 @@ from o2k_builtins.endpoints.userinfo import (
     UserinfoError,
 )
 from o2k_builtins.grants.jwt_bearer import InvalidJwtAssertion
+from o2k_builtins.grants.names import GrantTypes
 from o2k_builtins.grants.token_exchange import UnknownActorTokenType, UnknownSubjectTokenType
 from o2k_builtins.handlers.access_token import NonRenewableTokenError, OAuth2AccessTokenAuth
 from o2k_builtins.handlers.authorization_code import OAuth2AuthorizationCodeAuth
@@ -117,6 +120,7 @@ from o2k_builtins.handlers.client_credentials import OAuth2ClientCredentialsAuth
 from o2k_builtins.handlers.device_code import OAuth2DeviceCodeAuth
 from o2k_builtins.handlers.password import OAuth2ResourceOwnerPasswordAuth
 from o2k_builtins.oauth2.responses import AccessDenied, InvalidTarget, ServerError
+from o2k_builtins.oidc.algorithms import EncryptionAlgs, KeyManagementAlgs, SignatureAlgs
 from o2k_builtins.oidc.errors import (
     ExpiredIdToken,
     InvalidIdToken,
@@ -147,6 +151,7 @@ from o2k_builtins.oidc.token_validation import (
     validate_logout_token,
 )
 from o2k_builtins.shared_errors import MissingRefreshToken, UnknownTokenType
+from o2k_builtins.tokens.serializer import BearerTokenSerializer, InvalidSerializedToken
 
 __all__ = [
     "AccessDenied",
@@ -163,6 +168,7 @@ __all__ = [
     "BaseClientAssertionAuthenticationMethod",
     "BaseTokenEndpointPollingJob",
     "BaseTokenEndpointPoolingJob",
+    "BearerTokenSerializer",
     "ClientRegistration",
     "ClientSecretBasic",
     "ClientSecretJwt",
@@ -173,12 +179,16 @@ __all__ = [
     "DeviceAuthorizationPollingJob",
     "DeviceAuthorizationPoolingJob",
     "DeviceAuthorizationResponse",
+    "EncryptionAlgs",
+    "Endpoints",
     "ExpiredIdToken",
     "ExpiredLoginHintToken",
     "ExpiredToken",
+    "GrantTypes",
     "IdToken",
     "InteractionRequired",
     "IntrospectionError",
+    "InvalidAcrValuesParam",
     "InvalidAuthResponse",
     "InvalidBackChannelAuthenticationResponse",
     "InvalidBackchannelAuthenticationRequestHintParam",
@@ -204,12 +214,14 @@ __all__ = [
     "InvalidRegistrationMetadata",
     "InvalidRegistrationResponse",
     "InvalidRequestObject",
+    "InvalidSerializedToken",
     "InvalidSignedResponse",
     "InvalidSoftwareStatement",
     "InvalidTarget",
     "InvalidUserCode",
     "InvalidUserinfoResponse",
     "JwksCache",
+    "KeyManagementAlgs",
     "LoginRequired",
     "MismatchingIdTokenAcr",
     "MismatchingIdTokenAlg",
@@ -247,6 +259,7 @@ __all__ = [
     "SelfSignedTlsClientAuth",
     "ServerError",
     "SessionSelectionRequired",
+    "SignatureAlgs",
     "SlowDown",
     "TlsClientAuth",
     "UnapprovedSoftwareStatement",
