@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import os
+import subprocess
+import sys
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
@@ -25,3 +28,13 @@ def write_distribution(directory: Path, plugins: dict[str, str]) -> None:
         (directory / f"{module}.py").write_text(source)
         lines.append(f"{name} = {module}")
     (dist_info / "entry_points.txt").write_text("\n".join(lines) + "\n")
+
+
+def run_child(directory: Path, code: str) -> subprocess.CompletedProcess[str]:
+    """Run `code` in a fresh interpreter that also sees the distribution on `directory`."""
+    env = {**os.environ, "PYTHONPATH": str(directory), "XDG_CACHE_HOME": str(directory / "cache")}
+    env.pop("OAUTH2KIT_DISABLE_PLUGINS", None)
+    return subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, env=env, timeout=120,
+        check=False,
+    )  # fmt: skip

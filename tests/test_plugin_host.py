@@ -19,7 +19,8 @@ from typing import Any
 import pytest
 import requests.auth
 import responses
-from plugin_dists import write_distribution
+from plugin_dists import run_child, write_distribution
+from runtime_plugins import EchoGrant, grant_plugin, make_plugin
 
 import oauth2kit
 from oauth2kit import (
@@ -47,37 +48,11 @@ BUILTINS: dict[str, str] = tomllib.loads((ROOT / "pyproject.toml").read_text())[
 ]["oauth2kit.plugins"]
 
 
-def make_plugin(name: str, **hooks: Any) -> types.ModuleType:
-    """Build a plugin module at run time from hook implementations."""
-    module = types.ModuleType(name)
-    for hook_name, function in hooks.items():
-        setattr(module, hook_name, hookimpl(function))
-    return module
-
-
-class EchoGrant:
-    grant_type = "urn:test:echo"
-
-    def build(self, client: OAuth2Client, params: dict[str, Any]) -> dict[str, Any]:
-        return dict(params)
-
-
 class OtherGrant:
     grant_type = "urn:test:other"
 
     def build(self, client: OAuth2Client, params: dict[str, Any]) -> dict[str, Any]:
         return dict(params)
-
-
-def grant_plugin(
-    grant_name: str, *, replace: bool = False, grant: object = None
-) -> types.ModuleType:
-    def oauth2kit_register_grant_types(registry: Any) -> None:
-        registry.add(grant_name, EchoGrant() if grant is None else grant, replace=replace)
-
-    return make_plugin(
-        f"plugin_{grant_name}", oauth2kit_register_grant_types=oauth2kit_register_grant_types
-    )
 
 
 def client_with_basic_auth(host: PluginHost, **kwargs: Any) -> OAuth2Client:
@@ -605,20 +580,6 @@ def test_a_plugin_whose_hooks_raise_is_set_aside_and_the_others_work(
         client = OAuth2Client(TOKEN_ENDPOINT, client_id="c", client_secret="s", plugins=host)
         assert "t" == client.client_credentials().access_token
     assert [] == configured
-
-
-def run_child(directory: Path, code: str) -> subprocess.CompletedProcess[str]:
-    """Run `code` in a fresh interpreter that also sees the distribution on `directory`."""
-    env = {**os.environ, "PYTHONPATH": str(directory), "XDG_CACHE_HOME": str(directory / "cache")}
-    env.pop("OAUTH2KIT_DISABLE_PLUGINS", None)
-    return subprocess.run(
-        [sys.executable, "-c", code],
-        capture_output=True,
-        text=True,
-        env=env,
-        timeout=120,
-        check=False,
-    )
 
 
 # A child's token endpoint: a requests adapter that answers every request with a token.

@@ -4,8 +4,6 @@ registrations, and lookups while other threads register."""
 from __future__ import annotations
 
 import json
-import os
-import subprocess
 import sys
 import threading
 import time
@@ -14,7 +12,8 @@ from typing import TYPE_CHECKING, Any
 
 import pytest
 import requests.auth
-from plugin_dists import write_distribution
+from plugin_dists import run_child, write_distribution
+from runtime_plugins import EchoGrant, grant_plugin, make_plugin
 
 from oauth2kit import (
     BearerToken,
@@ -24,7 +23,6 @@ from oauth2kit import (
     PluginHost,
     PluginNotAvailable,
     UnknownGrantType,
-    hookimpl,
 )
 
 if TYPE_CHECKING:
@@ -34,34 +32,6 @@ if TYPE_CHECKING:
     from as_server import AuthServer
 
 TOKEN_ENDPOINT = "https://as.example/token"
-
-
-def make_plugin(name: str, **hooks: Any) -> types.ModuleType:
-    """Build a plugin module at run time from hook implementations."""
-    module = types.ModuleType(name)
-    for hook_name, function in hooks.items():
-        setattr(module, hook_name, hookimpl(function))
-    return module
-
-
-class EchoGrant:
-    grant_type = "urn:test:echo"
-
-    def build(self, client: OAuth2Client, params: dict[str, Any]) -> dict[str, Any]:
-        return dict(params)
-
-
-def grant_plugin(
-    grant_name: str, *, replace: bool = False, grant: object = None
-) -> types.ModuleType:
-    """A plugin that registers one grant."""
-
-    def oauth2kit_register_grant_types(registry: Any) -> None:
-        registry.add(grant_name, EchoGrant() if grant is None else grant, replace=replace)
-
-    return make_plugin(
-        f"plugin_{grant_name}", oauth2kit_register_grant_types=oauth2kit_register_grant_types
-    )
 
 
 def spy_plugin(name: str, seen: list[str]) -> types.ModuleType:
@@ -77,20 +47,6 @@ def client_of(host: PluginHost, **kwargs: Any) -> OAuth2Client:
     """A client of `host` that needs no client authentication plugin."""
     return OAuth2Client(
         TOKEN_ENDPOINT, auth=requests.auth.HTTPBasicAuth("c", "s"), plugins=host, **kwargs
-    )
-
-
-def run_child(directory: Path, code: str) -> subprocess.CompletedProcess[str]:
-    """Run `code` in a fresh interpreter that also sees the distribution on `directory`."""
-    env = {**os.environ, "PYTHONPATH": str(directory), "XDG_CACHE_HOME": str(directory / "cache")}
-    env.pop("OAUTH2KIT_DISABLE_PLUGINS", None)
-    return subprocess.run(
-        [sys.executable, "-c", code],
-        capture_output=True,
-        text=True,
-        env=env,
-        timeout=60,
-        check=False,
     )
 
 
