@@ -151,6 +151,16 @@ def _with_query(endpoint: str, params: Mapping[str, Any]) -> str:
     return f"{endpoint}{'&' if '?' in endpoint else '?'}{query}" if query else endpoint
 
 
+def _refuse_derived(kwargs: Mapping[str, Any], dpop_key: object) -> None:
+    """Refuse extra parameters that the request derives itself, when they would differ."""
+    if "code_challenge" in kwargs:
+        msg = "pass code_verifier (and code_challenge_method), not code_challenge: it is derived"
+        raise InvalidParam(msg)
+    if "dpop_jkt" in kwargs and kwargs["dpop_jkt"] != _dpop_jkt(dpop_key):
+        # Sent as is, it would bind the code to a key that the code exchange does not prove.
+        raise InvalidParam("pass dpop_key, not dpop_jkt: the thumbprint is derived from the key")
+
+
 def _dpop_jkt(dpop_key: object) -> str | None:
     """The JWK thumbprint of a DPoP key (any object with a str ``dpop_jkt``), for ``dpop_jkt``."""
     if dpop_key is None:
@@ -240,8 +250,8 @@ class AuthorizationResponse:
     dpop_key: Any
     kwargs: dict[str, str]
 
-    def __init__(
-        self, *, code: str, redirect_uri: str | None = None, code_verifier: str | None = None,
+    def __init__(  # `self` positional-only: a callback parameter named "self" is an extra
+        self, /, *, code: str, redirect_uri: str | None = None, code_verifier: str | None = None,
         state: str | None = None, nonce: str | None = None,
         acr_values: str | Iterable[str] | None = None, max_age: int | None = None,
         issuer: str | None = None, dpop_key: Any = None, **kwargs: str,
@@ -366,11 +376,7 @@ class AuthorizationRequest(AuthorizationUrl):
     ) -> None:  # fmt: skip
         if response_type != ResponseTypes.CODE:
             raise UnsupportedResponseTypeParam(response_type)
-        if "code_challenge" in kwargs:
-            msg = (
-                "pass code_verifier (and code_challenge_method), not code_challenge: it is derived"
-            )
-            raise InvalidParam(msg)
+        _refuse_derived(kwargs, dpop_key)
         scopes = _space_list(scope)
         state = self.generate_state() if state is ... else _checked_text("state", state)
         if nonce is ...:
@@ -575,7 +581,9 @@ class AuthorizationRequest(AuthorizationUrl):
             raise InvalidParam(msg)
         parts = urlsplit(response)
         if parts.scheme or response.startswith(("?", "/", "#")):
-            query = parts.query or parts.fragment
+            # The fragment when there is one (response_mode=fragment): a redirect URI may
+            # have a query of its own (RFC 6749 section 3.1.2).
+            query = parts.fragment or parts.query
         else:
             query = response
         try:

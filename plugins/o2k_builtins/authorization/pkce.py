@@ -76,7 +76,7 @@ class PkceUtils:
                 verifier = verifier.decode("ascii")
             except UnicodeDecodeError:
                 raise InvalidCodeVerifierParam(verifier) from None
-        if not isinstance(verifier, str) or not cls.code_verifier_pattern.match(verifier):
+        if not isinstance(verifier, str) or not cls.code_verifier_pattern.fullmatch(verifier):
             raise InvalidCodeVerifierParam(verifier)
         return verifier
 
@@ -107,7 +107,10 @@ class PkceUtils:
 
     @classmethod
     def validate_code_verifier(
-        cls, verifier: str, challenge: str, method: str = CodeChallengeMethods.S256
+        cls, verifier: str, challenge: object, method: str = CodeChallengeMethods.S256
     ) -> bool:
         """Tell whether `verifier` matches `challenge` (compared in constant time)."""
-        return hmac.compare_digest(cls.derive_challenge(verifier, method), challenge)
+        if not isinstance(challenge, str):
+            return False
+        derived = cls.derive_challenge(verifier, method)
+        return hmac.compare_digest(derived.encode(), challenge.encode("utf-8", "replace"))

@@ -9,7 +9,6 @@ whichever plugin maps it to a class.
 
 from __future__ import annotations
 
-import math
 import threading
 import time
 from collections.abc import Callable, Mapping
@@ -59,14 +58,22 @@ def required_text(name: str, value: object) -> str:
     return value
 
 
+LONGEST_WAIT = 7 * 24 * 3600
+"""Seconds: the longest interval or lifetime taken from a server (a week). Beyond, sleeping
+or adding it to a date overflows, long before it means anything."""
+
+
 def checked_seconds(name: str, value: object) -> float:
-    """`value` if it is a finite number of seconds >= 0 (0 polls without waiting)."""
+    """`value` if it is a number of seconds from 0 (poll without waiting) to `LONGEST_WAIT`."""
     if (
         not isinstance(value, int | float)
         or isinstance(value, bool)
-        or not 0 <= value < math.inf  # NaN fails this too
+        or not 0 <= value <= LONGEST_WAIT  # NaN fails this too
     ):
-        raise InvalidParam(f"{name} must be a number of seconds >= 0, got {value!r}")
+        # The type, not the value: repr() of a 5000-digit int raises.
+        small = isinstance(value, float) or (isinstance(value, int) and abs(value) < 10**18)
+        shown = repr(value) if small else type(value).__name__
+        raise InvalidParam(f"{name} must be a number of seconds from 0 to {LONGEST_WAIT}, got {shown}")  # fmt: skip # noqa: E501
     return value
 
 

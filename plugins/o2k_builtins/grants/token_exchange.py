@@ -32,8 +32,9 @@ ACCESS_TOKEN: Final = TOKEN_TYPE_PREFIX + "access_token"
 REFRESH_TOKEN: Final = TOKEN_TYPE_PREFIX + "refresh_token"
 ID_TOKEN: Final = TOKEN_TYPE_PREFIX + "id_token"
 
-# An absolute URI (RFC 3986 section 3.1): what a token type is when it is not a short name.
-_SCHEME = re.compile(r"[A-Za-z][A-Za-z0-9+.-]*:.")
+# An absolute URI (RFC 3986 section 3.1): what a token type is when it is not a short name;
+# a scheme, then printable ASCII without spaces, to its end.
+_SCHEME = re.compile(r"[A-Za-z][A-Za-z0-9+.-]*:[!-~]+")
 
 
 class UnknownSubjectTokenType(UnknownTokenType):
@@ -62,7 +63,7 @@ def expand_token_type(token_type: object, token: object = None) -> str:
     if isinstance(token_type, str):
         if token_type in SHORT_NAMES:
             return TOKEN_TYPE_PREFIX + token_type
-        if _SCHEME.match(token_type):
+        if _SCHEME.fullmatch(token_type):
             return token_type
     names = ", ".join(SHORT_NAMES)
     msg = f"unknown token type {token_type!r}: use a short name ({names}) or an absolute URI"

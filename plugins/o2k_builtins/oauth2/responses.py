@@ -45,8 +45,20 @@ _ERROR_CODES: dict[str, type[EndpointError]] = {
 }
 
 
+MAX_ERROR_TEXT = 1024
+"""Characters kept of a server's error text: it goes into messages and logs."""
+
+
 def _text(value: object) -> str | None:
-    return value if isinstance(value, str) and value else None
+    """A server's error text fit for a message: control characters escaped, length capped.
+
+    RFC 6749 section 5.2 allows printable ASCII only; a server that sends a line break or a
+    terminal escape must not forge a log line or drive a terminal through our messages.
+    """
+    if not isinstance(value, str) or not value:
+        return None
+    shown = "".join(ch if ch.isprintable() else repr(ch)[1:-1] for ch in value[:MAX_ERROR_TEXT])
+    return shown + ("..." if len(value) > MAX_ERROR_TEXT else "")
 
 
 def _error_class(call: EndpointCall, error: str) -> type[EndpointError]:
