@@ -91,6 +91,12 @@ _FITS = {**SIGNATURE_ALGS, **KEY_MANAGEMENT_ALGS}
 # --- base64url ---------------------------------------------------------------------------
 
 _TO_STANDARD = bytes.maketrans(b"-_", b"+/")
+_B64URL_VALUES = {
+    char: value
+    for value, char in enumerate(
+        b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_"
+    )
+}
 
 
 def b64encode(data: bytes) -> str:
@@ -113,11 +119,17 @@ def b64decode(data: str | bytes) -> bytes:
     if not isinstance(raw, bytes) or len(raw) % 4 == 1 or b"=" in raw or b"+" in raw or b"/" in raw:
         raise InvalidBase64("not unpadded base64url")
     try:
-        return binascii.a2b_base64(
+        decoded = binascii.a2b_base64(
             raw.translate(_TO_STANDARD) + b"=" * (-len(raw) % 4), strict_mode=True
         )
     except binascii.Error:
         raise InvalidBase64("not unpadded base64url") from None
+    # The last character of a partial group has unused bits, which must be 0: otherwise
+    # several strings decode alike, and a token could be changed and still verify.
+    partial = len(raw) % 4
+    if partial and _B64URL_VALUES[raw[-1]] & (0b1111 if partial == 2 else 0b11):  # noqa: PLR2004
+        raise InvalidBase64("not canonical base64url (unused bits are set)")
+    return decoded
 
 
 def _int_to_b64(value: int, size: int = 0) -> str:
@@ -147,6 +159,13 @@ _PARAMS = ("kid", "use", "alg", "key_ops")
 _KEY_OPS = {
     "sig": frozenset({"sign", "verify"}),
     "enc": frozenset({"encrypt", "decrypt", "wrapKey", "unwrapKey", "deriveKey", "deriveBits"}),
+}
+# An operation of the facade -> the RFC 7517 key_ops values that allow it.
+_OPERATION_KEY_OPS = {
+    "sign": frozenset({"sign"}),
+    "verify": frozenset({"verify"}),
+    "encrypt": frozenset({"encrypt", "wrapKey", "deriveKey", "deriveBits"}),
+    "decrypt": frozenset({"decrypt", "unwrapKey", "deriveKey", "deriveBits"}),
 }
 _RAW = serialization.Encoding.Raw, serialization.PublicFormat.Raw
 
@@ -510,18 +529,19 @@ class Key:
         text = json.dumps(members, sort_keys=True, separators=(",", ":"))
         return b64encode(hashlib.new(hash_name, text.encode("utf-8")).digest())
 
-    def fits(self, alg: str) -> bool:
-        """Whether this key may be used with `alg` (a JWS or JWE ``alg``).
+    def fits(self, alg: str, operation: str | None = None) -> bool:
+        """Whether this key may be used with `alg` (a JWS or JWE ``alg``), for `operation`.
 
         Its type, curve and size must fit, and its ``use``, ``alg`` and ``key_ops``, when
-        set, must allow it.
+        set, must allow it: ``key_ops`` the `operation` itself (``sign``, ``verify``,
+        ``encrypt``, ``decrypt``), or with None any operation of the algorithm's use.
         """
-        verdict: bool | None = self._memo.get(("fits", alg))
+        verdict: bool | None = self._memo.get(("fits", alg, operation))
         if verdict is None:
-            verdict = self._memo[("fits", alg)] = self._check_fit(alg)
+            verdict = self._memo[("fits", alg, operation)] = self._check_fit(alg, operation)
         return verdict
 
-    def _check_fit(self, alg: str) -> bool:
+    def _check_fit(self, alg: str, operation: str | None) -> bool:
         fit = _FITS.get(alg)
         if fit is None or self.kty not in fit.ktys or (fit.curves and self.crv not in fit.curves):
             return False
@@ -531,7 +551,8 @@ class Key:
             return False
         if self.use is not None and self.use != fit.use:
             return False
-        return self.key_ops is None or any(op in _KEY_OPS[fit.use] for op in self.key_ops)
+        allowed = _KEY_OPS[fit.use] if operation is None else _OPERATION_KEY_OPS[operation]
+        return self.key_ops is None or any(op in allowed for op in self.key_ops)
 
     def __repr__(self) -> str:
         shown = ", ".join(
@@ -568,7 +589,7 @@ class KeySet:
         self._by_kid: dict[str | None, tuple[Key, ...]] = {}
         for key in self.keys:
             self._by_kid[key.kid] = (*self._by_kid.get(key.kid, ()), key)
-        self._chosen: dict[tuple[str, object], Key] = {}
+        self._chosen: dict[tuple[str, object, str | None], Key] = {}
 
     @classmethod
     def from_jwks(cls, jwks: Mapping[str, Any], *, strict: bool = True) -> KeySet:
@@ -584,7 +605,7 @@ class KeySet:
         keys, skipped = [], []
         for index, jwk in enumerate(entries):
             try:
-                keys.append(to_key(jwk))
+                keys.append(to_key(_jwk_object(jwk)))
             except InvalidKey as exc:
                 if strict:
                     raise InvalidKey(f"key #{index} of the JWK Set: {exc}") from None
@@ -602,7 +623,7 @@ class KeySet:
         found = self._by_kid.get(kid)
         return found[0] if found else None
 
-    def select(self, alg: str, kid: str | None = None) -> Key:
+    def select(self, alg: str, kid: str | None = None, operation: str | None = None) -> Key:
         """The one key to use for `alg` and a token's `kid`.
 
         The rule: with a `kid`, the keys with that kid are the candidates, or if there
@@ -614,7 +635,7 @@ class KeySet:
         per token, and no key chosen by luck), exactly one is the answer.
         """
         # An unknown kid shares one cache slot: a stream of made-up kids cannot grow it.
-        slot = (alg, kid if kid is None or kid in self._by_kid else _UNKNOWN_KID)
+        slot = (alg, kid if kid is None or kid in self._by_kid else _UNKNOWN_KID, operation)
         chosen = self._chosen.get(slot)
         if chosen is not None:
             return chosen
@@ -624,7 +645,7 @@ class KeySet:
             raise KeyNotFound(f"no key with kid {kid!r} in the key set")
         if not pool:
             raise KeyNotFound("the key set is empty")
-        fitting = [key for key in pool if key.fits(alg)]
+        fitting = [key for key in pool if key.fits(alg, operation)]
         if not fitting:
             kinds = ", ".join(sorted({key.crv or key.kty for key in pool}))
             raise KeyTypeMismatch(f"no key fits {alg} (the candidates are {kinds})")
@@ -640,6 +661,13 @@ class KeySet:
 
     def __repr__(self) -> str:
         return f"KeySet({list(self.keys)!r})"
+
+
+def _jwk_object(jwk: object) -> Mapping[str, Any]:
+    """`jwk` if it is a JSON object: a str in a JWK Set would be taken for a shared secret."""
+    if not isinstance(jwk, Mapping):
+        raise InvalidKey(f"a JWK is a JSON object, got {type(jwk).__name__}")
+    return jwk
 
 
 # --- conversion and cache ----------------------------------------------------------------

@@ -27,6 +27,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import math
 import secrets
 import sys
 import time
@@ -144,7 +145,12 @@ MAX_TOKEN_SIZE = 64 * 1024
 MAX_DECOMPRESSED_SIZE = 256 * 1024
 """Default cap on a JWE's plaintext after ``"zip": "DEF"`` decompression, in bytes."""
 
-_JSON = json.JSONDecoder()  # json.loads without its per-call encoding detection
+
+def _not_json(constant: str) -> None:
+    raise ValueError(f"{constant} is not JSON")  # NaN and Infinity: no claim compares with NaN
+
+
+_JSON = json.JSONDecoder(parse_constant=_not_json)  # json.loads without its encoding detection
 Operation = Literal["sign", "verify", "encrypt", "decrypt"]
 
 
@@ -321,7 +327,9 @@ def unverified_claims(token: str | bytes, *, max_size: int = MAX_TOKEN_SIZE) -> 
 # --- JWS ---------------------------------------------------------------------------------
 
 
-def _key_and_alg(key: KeyLike, alg: str | None, table: Mapping[str, object]) -> tuple[Key, str]:
+def _key_and_alg(
+    key: KeyLike, alg: str | None, table: Mapping[str, object], operation: str
+) -> tuple[Key, str]:
     key = to_key(key)
     alg = key.alg if alg is None else alg
     if alg is None:
@@ -330,8 +338,8 @@ def _key_and_alg(key: KeyLike, alg: str | None, table: Mapping[str, object]) -> 
         raise AlgorithmNotAllowed("alg 'none' is never used")
     if alg not in table:
         raise UnsupportedAlgorithm(f"alg {alg!r} is not supported here")
-    if not key.fits(alg):
-        raise KeyTypeMismatch(f"{key!r} does not fit {alg}")
+    if not key.fits(alg, operation):
+        raise KeyTypeMismatch(f"{key!r} does not fit {alg} to {operation}")
     return key, alg
 
 
@@ -345,7 +353,7 @@ def _protected(key: Key, header: dict[str, Any], headers: Mapping[str, Any] | No
             )
         header.update(headers)
     try:
-        return b64encode(json.dumps(header, separators=(",", ":")).encode())
+        return b64encode(json.dumps(header, separators=(",", ":"), allow_nan=False).encode())
     except (TypeError, ValueError) as exc:
         raise InvalidJson(f"the header is not JSON data: {exc}") from None
 
@@ -369,7 +377,7 @@ def sign(
         UnsupportedAlgorithm: no or an unknown alg. KeyTypeMismatch: the key does not fit
         it. InvalidKey: a public key.
     """
-    key, alg = _key_and_alg(key, alg, SIGNATURE_ALGS)
+    key, alg = _key_and_alg(key, alg, SIGNATURE_ALGS, "sign")
     if not key.is_private:
         raise InvalidKey("a public key cannot sign")
     if headers is None:  # the common case: the header is the same on every call
@@ -401,7 +409,7 @@ def sign_jwt(
     if not isinstance(claims, Mapping):
         raise InvalidJson(f"JWT claims are a mapping, got {type(claims).__name__}")
     try:
-        payload = json.dumps(claims, separators=(",", ":")).encode()
+        payload = json.dumps(claims, separators=(",", ":"), allow_nan=False).encode()
     except (TypeError, ValueError) as exc:
         raise InvalidJson(f"the claims are not JSON data: {exc}") from None
     return sign(payload, key, alg, headers=headers)
@@ -430,7 +438,7 @@ def verify(
     protected, encoded_payload, encoded_signature = _segments(token, _JWS_SEGMENTS, max_size)
     header = _json_object(protected, "JWS header")
     alg = _check_alg(header.get("alg"), algs, SIGNATURE_ALGS, "alg")
-    key = to_key_set(keys).select(alg, _check_header(header))
+    key = to_key_set(keys).select(alg, _check_header(header), "verify")
     if key.is_private and key.kty != "oct":
         key = key.public_key()
     payload = _decode(encoded_payload, "JWS payload")
@@ -487,7 +495,7 @@ def encrypt(
         headers: more protected header members (``cty``, ``typ``, ...).
         compress: deflate the plaintext first (``"zip": "DEF"``).
     """
-    key, alg = _key_and_alg(key, alg, KEY_MANAGEMENT_ALGS)
+    key, alg = _key_and_alg(key, alg, KEY_MANAGEMENT_ALGS, "encrypt")
     if enc not in CONTENT_ENCRYPTION_ALGS:
         raise UnsupportedAlgorithm(f"enc {enc!r} is not supported")
     if not isinstance(plaintext, bytes):
@@ -542,7 +550,7 @@ def decrypt(
     enc = _check_alg(header.get("enc"), encs, CONTENT_ENCRYPTION_ALGS, "enc")
     if header.get("zip", "DEF") != "DEF":
         raise UnsupportedAlgorithm(f"zip {header['zip']!r} is not supported")
-    key = to_key_set(keys).select(alg, _check_header(header))
+    key = to_key_set(keys).select(alg, _check_header(header), "decrypt")
     if not key.is_private:
         raise InvalidKey("decryption needs a private or symmetric key")
     encrypted_key, iv, ciphertext, tag = (
@@ -551,6 +559,11 @@ def decrypt(
             segments[1:], ("encrypted key", "IV", "ciphertext", "tag"), strict=True
         )
     )
+    # Public sizes, checked first: a backend that decrypts ciphertext + tag would otherwise
+    # take any split of the two.
+    iv_size, tag_size = (12, 16) if enc.endswith("GCM") else (16, CONTENT_ENCRYPTION_ALGS[enc] // 2)
+    if (len(iv), len(tag)) != (iv_size, tag_size):
+        raise DecryptionFailed(f"the JWE's IV or tag is not the size {enc} has")
     try:
         cek = get_backend(alg, "decrypt").decrypt_key(alg, enc, key, header, encrypted_key)
     except KeyTypeMismatch:
@@ -601,6 +614,13 @@ def token_hash(value: str, alg: str) -> str:
     return b64encode(digest[: len(digest) // 2])
 
 
+def _finite(value: object) -> bool:
+    """An int or a float other than NaN and the infinities (never a bool)."""
+    if isinstance(value, bool) or not isinstance(value, int | float):
+        return False
+    return isinstance(value, int) or math.isfinite(value)
+
+
 def check_time_claims(
     claims: Mapping[str, Any],
     *,
@@ -608,22 +628,26 @@ def check_time_claims(
     now: float | None = None,
     required: Collection[str] = (),
 ) -> None:
-    """Check ``exp`` and ``nbf`` against the clock, `leeway` seconds tolerated either way.
+    """Check ``exp``, ``nbf`` and ``iat`` against the clock, `leeway` seconds tolerated.
+
+    A token issued (``iat``) later than now, beyond the leeway, is not yet valid either.
 
     Raises:
         ClaimsError: a claim of `required` is missing, or ``exp``/``nbf``/``iat`` is not
-        a number. TokenExpired, TokenNotYetValid.
+        a finite number. TokenExpired, TokenNotYetValid.
     """
     for name in required:
         if name not in claims:
             raise ClaimsError(f"the {name!r} claim is missing")
     for name in ("exp", "nbf", "iat"):
         value = claims.get(name)
-        if value is not None and (isinstance(value, bool) or not isinstance(value, int | float)):
-            raise ClaimsError(f"the {name!r} claim is not a number")
+        if value is not None and not _finite(value):
+            raise ClaimsError(f"the {name!r} claim is not a finite number")
     now = time.time() if now is None else now
-    exp, nbf = claims.get("exp"), claims.get("nbf")
+    exp, nbf, iat = claims.get("exp"), claims.get("nbf"), claims.get("iat")
     if exp is not None and now >= exp + leeway:
         raise TokenExpired(f"the token expired at {exp}")
     if nbf is not None and now < nbf - leeway:
         raise TokenNotYetValid(f"the token is not valid before {nbf}")
+    if iat is not None and iat > now + leeway:
+        raise TokenNotYetValid(f"the token was issued in the future, at {iat}")

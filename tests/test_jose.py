@@ -8,6 +8,7 @@ import functools
 import hashlib
 import hmac
 import json
+import math
 import pickle
 import secrets
 from concurrent.futures import ThreadPoolExecutor
@@ -720,8 +721,11 @@ def test_time_claims() -> None:
         jose.check_time_claims({"nbf": now + 1}, now=now)
     jose.check_time_claims({"nbf": now + 1}, now=now, leeway=1)
     for claims in ({"exp": "soon"}, {"iat": True}, {"nbf": [1]}):
-        with pytest.raises(jose.ClaimsError, match="not a number"):
+        with pytest.raises(jose.ClaimsError, match="not a finite number"):
             jose.check_time_claims(claims, now=now)
+    with pytest.raises(jose.TokenNotYetValid, match="issued in the future"):
+        jose.check_time_claims({"iat": now + 11}, now=now, leeway=10)
+    jose.check_time_claims({"iat": now + 10}, now=now, leeway=10)
     with pytest.raises(jose.ClaimsError, match="'exp'"):
         jose.check_time_claims({}, required=["exp"])
 
@@ -760,3 +764,12 @@ def test_b64_helpers() -> None:
     for bad in ("-_8=", "a", "ab+c", "é"):
         with pytest.raises(jose.InvalidBase64):
             jose.b64decode(bad)
+
+
+def test_nan_and_infinity_are_neither_written_nor_read() -> None:
+    """JSON has no NaN or Infinity: signing claims with one, or reading one, is InvalidJson."""
+    with pytest.raises(jose.InvalidJson):
+        jose.sign_jwt({"exp": math.inf}, key_for("HS256"), "HS256")
+    forged = jose.sign(b'{"exp": NaN}', key_for("HS256"), "HS256")
+    with pytest.raises(jose.InvalidJson):
+        jose.verify_jwt(forged, key_for("HS256"), ["HS256"])

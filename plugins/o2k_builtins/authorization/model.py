@@ -151,6 +151,10 @@ def _with_query(endpoint: str, params: Mapping[str, Any]) -> str:
     return f"{endpoint}{'&' if '?' in endpoint else '?'}{query}" if query else endpoint
 
 
+JARM_RESPONSE_MODES = frozenset({"jwt", "query.jwt", "fragment.jwt", "form_post.jwt"})
+"""The response modes of JWT-secured authorization responses (JARM)."""
+
+
 def _refuse_derived(kwargs: Mapping[str, Any], dpop_key: object) -> None:
     """Refuse extra parameters that the request derives itself, when they would differ."""
     if "code_challenge" in kwargs:
@@ -605,6 +609,11 @@ class AuthorizationRequest(AuthorizationUrl):
             params = dict(
                 self.response_decoder(params["response"], request=self, callback=response)
             )
+        elif self.kwargs.get("response_mode") in JARM_RESPONSE_MODES:
+            # Plain parameters where a signed response was asked for could come from anyone
+            # who can reach the redirect URI: a downgrade, never accepted.
+            msg = "the request asked for a JWT-secured (JARM) response, and the callback is not one"
+            raise InvalidAuthResponse(msg, self, response)
         return params
 
 

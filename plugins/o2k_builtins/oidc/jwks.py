@@ -401,4 +401,6 @@ def oauth2kit_parse_response(call: EndpointCall, response: EndpointResponse) -> 
     except jose.JoseError as exc:
         raise InvalidJwks(response.response, call.client, f"not a JWK Set: {exc}") from None
     max_age = _cache_max_age(response.response.headers.get("Cache-Control", ""))
-    return _Fetched(keys, response.data, max_age)
+    # Kept (and exported) as the public keys only: a server that wrongly publishes a private
+    # member must not have it copied into every cache export.
+    return _Fetched(keys, keys.public_jwks(), max_age)

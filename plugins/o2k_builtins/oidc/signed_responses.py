@@ -90,10 +90,12 @@ def decoded_response_jwt(
     if enc_alg is not None:
         token = _decrypted(client, token, prefix, enc_alg, fail)
     header, claims = _verified(client, token, client.setting(f"{prefix}_signed_response_alg"), fail)
-    expected = client.hook("oauth2kit_expected_issuer", client=client, received=claims.get("iss"))
+    iss = claims.get("iss")
+    received = iss if type(iss) is str else None  # the hook is promised a str or None
+    expected = client.hook("oauth2kit_expected_issuer", client=client, received=received)
     expected = expected or client.issuer
-    if expected is None or claims.get("iss") != expected:
-        raise fail(f"mismatching 'iss': received {claims.get('iss')!r}, expected {expected!r}")
+    if expected is None or iss != expected:
+        raise fail(f"mismatching 'iss': received {iss!r}, expected {expected!r}")
     aud = claims.get("aud")
     if client.client_id not in (
         [aud] if isinstance(aud, str) else aud if isinstance(aud, list) else []

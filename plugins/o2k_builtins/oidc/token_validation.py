@@ -159,14 +159,16 @@ def _check_claims(
         expected = ", ".join(repr(audience) for audience in audiences)
         raise error(f"mismatching 'aud': received {aud!r}, expected {expected}", "aud")
     now = time.time()
+    # iat first, so that the facade's own iat check (a TokenNotYetValid too) never fires
+    # here and the error names the claim that failed.
+    if isinstance(claims["iat"], int | float) and claims["iat"] > now + leeway:
+        raise error(f"the token was issued in the future (iat {claims['iat']})", "iat")
     try:
         check_time_claims(claims, leeway=leeway, now=now)
     except TokenExpired as exc:
         raise error(str(exc), "exp") from None
     except TokenNotYetValid as exc:
         raise error(str(exc), "nbf") from None
-    if claims["iat"] > now + leeway:
-        raise error(f"the token was issued in the future (iat {claims['iat']})", "iat")
 
 
 def validate_logout_token(
