@@ -280,7 +280,7 @@ def test_an_expired_token_is_refreshed_with_its_refresh_token() -> None:
 
 @pytest.mark.parametrize("leeway", [-1, "20", float("nan"), float("inf"), True])
 def test_bad_leeway_is_refused(leeway: Any) -> None:
-    with pytest.raises(InvalidParam, match="leeway must be a number of seconds"):
+    with pytest.raises(InvalidParam, match="leeway must be a finite number of seconds"):
         OAuth2ClientCredentialsAuth(FakeClient(), leeway=leeway)
     auth = OAuth2ClientCredentialsAuth(FakeClient())
     with pytest.raises(InvalidParam):

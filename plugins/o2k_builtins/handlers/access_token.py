@@ -11,12 +11,14 @@ import os
 import threading
 import time
 import weakref
+from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any, TypeAlias
 
 import requests.auth
 
 from oauth2kit import (
     MAX_ATTEMPTS,
+    MAX_RETRY_DELAY,
     BearerToken,
     InvalidParam,
     OAuth2Client,
@@ -45,17 +47,22 @@ def _header_of(token: BearerToken | None) -> tuple[str, str] | None:
     return (token.AUTHORIZATION_HEADER, token.authorization_header())
 
 
-def _wait_limit(client: OAuth2Client) -> float | None:
+def _wait_limit(client: OAuth2Client, token_kwargs: Mapping[str, Any]) -> float | None:
     """How long a thread waits for another's renewal: that call's own deadline, and a margin.
 
-    Each of its attempts ends within the client's timeout (a ``(connect, read)`` pair counts
-    as their sum); None, no timeout, waits as long as the renewal takes.
+    Each of its attempts ends within its timeout (the call's own ``requests_kwargs`` one, or
+    the client's; a ``(connect, read)`` pair counts as their sum), and the kernel waits at
+    most `MAX_RETRY_DELAY` between attempts. Without a timeout, or with a part of it None,
+    a waiter waits as long as the renewal takes.
     """
+    given = token_kwargs.get("requests_kwargs")
     timeout = client.transport.timeout
-    if timeout is None:
+    if isinstance(given, Mapping) and "timeout" in given:
+        timeout = given["timeout"]
+    parts = timeout if isinstance(timeout, tuple) else (timeout,)
+    if not all(isinstance(part, int | float) for part in parts):  # None: no deadline at all
         return None
-    seconds = sum(part or 0 for part in timeout) if isinstance(timeout, tuple) else timeout
-    return MAX_ATTEMPTS * seconds + _MARGIN
+    return MAX_ATTEMPTS * sum(parts) + (MAX_ATTEMPTS - 1) * MAX_RETRY_DELAY + _MARGIN
 
 
 _MARGIN = 2.0  # seconds: for the renewal's own work around its request
@@ -100,10 +107,15 @@ class _Renewal:
 
 
 def _checked_leeway(leeway: object) -> float:
-    if isinstance(leeway, int | float) and not isinstance(leeway, bool) and 0 <= leeway < math.inf:
-        return leeway
-    msg = f"leeway must be a number of seconds >= 0, got {leeway!r}"
-    raise InvalidParam(msg)
+    if isinstance(leeway, int | float) and not isinstance(leeway, bool):
+        try:
+            if 0 <= float(leeway) < math.inf:  # an int past float's range overflows here
+                return leeway
+        except OverflowError:
+            pass
+    # The type for ints: repr() of a 5000-digit int raises.
+    shown = repr(leeway) if isinstance(leeway, float) else f"a {type(leeway).__name__}"
+    raise InvalidParam(f"leeway must be a finite number of seconds >= 0, got {shown}")
 
 
 def _checked_client(handler: object, client: object) -> OAuth2Client:
@@ -249,6 +261,23 @@ class OAuth2AccessTokenAuth(requests.auth.AuthBase):
         with self._lock:  # with the leeway of this moment, not of before a concurrent change
             self._state = self._state_for(checked)
 
+    def _store_obtained(self, token: BearerToken) -> None:
+        """Keep a token that this handler's own grant has just obtained, in `renew_token`.
+
+        Unlike a token given to `token`, its whole life is known: what it has left now. So
+        a short-lived one is renewed halfway through its life, also when `renew_token` was
+        called directly.
+        """
+        checked = _checked_token(token)
+        expires_at = None if checked is None else checked.expires_at
+        lifetime = None if expires_at is None else expires_at.timestamp() - time.time()
+        with self._lock:
+            self._state = self._state_for(checked, lifetime)
+
+    def _wait_limit(self) -> float | None:
+        """How long a thread waits for another thread's renewal (None: as long as it takes)."""
+        return _wait_limit(self.client, self.token_kwargs)
+
     def __call__(self, request: requests.PreparedRequest) -> requests.PreparedRequest:
         """Add the token to `request`, renewing it first if it is due."""
         # The fast path, taken by nearly every request: one clock read, no lock, no hook.
@@ -287,7 +316,7 @@ class OAuth2AccessTokenAuth(requests.auth.AuthBase):
                 )
                 raise NonRenewableTokenError(msg)
         if not leader:
-            return renewal.outcome(_wait_limit(self.client))
+            return renewal.outcome(self._wait_limit())
         try:
             self.renew_token()
             with self._lock:
@@ -296,8 +325,9 @@ class OAuth2AccessTokenAuth(requests.auth.AuthBase):
                     # Not renewed: the token checks itself (ExpiredAccessToken once expired).
                     sendable: _Sendable = (fresh, None)
                 else:
-                    if fresh.expires_at is not None:
-                        # Obtained just now: its whole life is known, for the leeway cap.
+                    if fresh.expires_at is not None and self._state[3] is None:
+                        # Obtained just now (by a renew_token that set `token`): its whole
+                        # life is known, for the leeway cap.
                         lifetime = fresh.expires_at.timestamp() - time.time()
                         self._state = self._state_for(fresh, lifetime)
                     # The server's newest token is the best there is, even if it is already
@@ -325,7 +355,7 @@ class OAuth2AccessTokenAuth(requests.auth.AuthBase):
         token = self._state[2]  # after forget_token too, for its refresh token
         if token is None or token.refresh_token is None:
             return
-        self.token = self.client.refresh_token(token, **self.token_kwargs)
+        self._store_obtained(self.client.refresh_token(token, **self.token_kwargs))
 
     def forget_token(self) -> None:
         """Make the next request obtain a new token.

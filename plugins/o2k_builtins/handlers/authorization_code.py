@@ -72,7 +72,7 @@ class OAuth2AuthorizationCodeAuth(OAuth2AccessTokenAuth):
         if code is None:
             return
         kwargs = {**self.token_kwargs, **self.exchange_kwargs}
-        self.token = self.client.authorization_code(code, **kwargs)
+        self._store_obtained(self.client.authorization_code(code, **kwargs))
         self.code = None
 
 

@@ -37,7 +37,7 @@ class OAuth2ClientCredentialsAuth(OAuth2AccessTokenAuth):
 
     def renew_token(self) -> None:
         """Obtain a new token with the client credentials grant."""
-        self.token = self.client.client_credentials(**self.token_kwargs)
+        self._store_obtained(self.client.client_credentials(**self.token_kwargs))
 
 
 @hookimpl

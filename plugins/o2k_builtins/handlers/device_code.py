@@ -19,8 +19,6 @@ from oauth2kit import hookimpl
 if TYPE_CHECKING:
     from collections.abc import Callable
 
-    import requests
-
     from oauth2kit import BearerToken, OAuth2Client, Registry
 
 # Parameters of the device code exchange alone: a refresh must not send them.
@@ -32,10 +30,11 @@ class OAuth2DeviceCodeAuth(OAuth2AccessTokenAuth):
     """A requests auth handler that obtains a token with a device code, then refreshes it.
 
     The first request polls the token endpoint until the user approved the device code
-    (blocking, and holding back the requests of other threads meanwhile, however long the
-    user takes), then the device code is forgotten. Later requests reuse the token until it
-    expires within `leeway` seconds; then one request refreshes it for all threads with its
-    refresh token. Polling stops with `NonRenewableTokenError` once the device code expired.
+    (blocking; the requests of other threads wait for its outcome, however long the user
+    takes, and share it, an error too), then the device code is forgotten. Later requests
+    reuse the token until it expires within `leeway` seconds; then one request refreshes it
+    for all threads with its refresh token. Polling stops with `NonRenewableTokenError` once
+    the device code expired.
 
     Args:
         client: the client that polls and refreshes.
@@ -74,22 +73,20 @@ class OAuth2DeviceCodeAuth(OAuth2AccessTokenAuth):
             self.expires_at = device_code.expires_at
         else:
             self.expires_at = now + timedelta(seconds=DEFAULT_EXPIRES_IN)
-        self._exchange = threading.Lock()
+
+    def _reset_renewal(self) -> None:
+        """After a fork, also free the polling job, whose lock a parent thread may hold."""
+        super()._reset_renewal()
+        self._job._lock = threading.Lock()  # noqa: SLF001 - the job of this plugin family
 
     @property
     def interval(self) -> float:
         """Seconds between polls, as ``slow_down`` answers have grown it."""
         return self._job.interval
 
-    def __call__(self, request: requests.PreparedRequest) -> requests.PreparedRequest:
-        """Add the token to `request`; the first request polls until the user approved."""
-        if self.device_code is None:
-            return super().__call__(request)
-        # While the device code is pending, requests go one at a time, and with no time
-        # limit: the renewal's waiters give up after a request's deadline, and polling
-        # lasts as long as the user takes.
-        with self._exchange:
-            return super().__call__(request)
+    def _wait_limit(self) -> float | None:
+        """No limit while the device code is pending: polling lasts as long as the user takes."""
+        return None if self.device_code is not None else super()._wait_limit()
 
     def renew_token(self) -> None:
         """Poll with the device code if it has not been exchanged yet; otherwise refresh."""
@@ -113,7 +110,7 @@ class OAuth2DeviceCodeAuth(OAuth2AccessTokenAuth):
                 msg = "the device code expired before the user approved it"
                 raise NonRenewableTokenError(msg)
             token = self._job()
-        self.token = token
+        self._store_obtained(token)
         self.device_code = None
 
 

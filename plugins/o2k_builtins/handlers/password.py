@@ -51,8 +51,8 @@ class OAuth2ResourceOwnerPasswordAuth(OAuth2AccessTokenAuth):
 
     def renew_token(self) -> None:
         """Obtain a new token with the resource owner password grant."""
-        self.token = self.client.resource_owner_password(
-            self.username, self._password, **self.token_kwargs
+        self._store_obtained(
+            self.client.resource_owner_password(self.username, self._password, **self.token_kwargs)
         )
 
     def __repr__(self) -> str:
