@@ -22,7 +22,7 @@ def is_loopback_host(host: str | None) -> bool:
         return False
 
 
-def validate_endpoint_uri(  # noqa: C901 - one branch per documented check
+def validate_endpoint_uri(  # noqa: C901, PLR0912 - one branch per documented check
     uri: str,
     *,
     https: bool = True,
@@ -31,6 +31,7 @@ def validate_endpoint_uri(  # noqa: C901 - one branch per documented check
     no_port: bool = False,
     no_fragment: bool = True,
     path: bool = True,
+    no_query: bool = False,
 ) -> str:
     """Check that `uri` is fit to be an OAuth 2.0 endpoint, and return it unchanged.
 
@@ -43,6 +44,7 @@ def validate_endpoint_uri(  # noqa: C901 - one branch per documented check
         no_port: refuse an explicit port other than 443.
         no_fragment: refuse a ``#fragment``.
         path: require a path other than ``/``.
+        no_query: refuse a ``?query`` (an issuer has none, RFC 8414 section 2).
 
     Raises:
         InvalidUri: with one message per failed check.
@@ -74,11 +76,13 @@ def validate_endpoint_uri(  # noqa: C901 - one branch per documented check
         errors.append("must not contain a uri fragment")
     if path and parts.path in ("", "/"):
         errors.append("must include a path other than /")
+    if no_query and parts.query:
+        errors.append("must not contain a query")
     if errors:
         raise InvalidUri(uri, errors)
     return uri
 
 
 def validate_issuer_uri(uri: str, *, https: bool = True) -> str:
-    """Like `validate_endpoint_uri`, but an issuer may be a bare origin without a path."""
-    return validate_endpoint_uri(uri, https=https, path=False)
+    """Like `validate_endpoint_uri`, but an issuer may be a bare origin, and has no query."""
+    return validate_endpoint_uri(uri, https=https, path=False, no_query=True)

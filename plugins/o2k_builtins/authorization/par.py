@@ -57,8 +57,10 @@ def pushed_authorization_request(
         raise InvalidParam(msg)
     dpop_key = authorization_request.dpop_key
     options = {"dpop_key": dpop_key} if dpop_key is not None else None
-    pushed = client.request_endpoint(
-        ENDPOINT, authorization_request.args, options=options, **(requests_kwargs or {})
+    # requests_kwargs as one mapping, checked by the kernel like every operation's: spread
+    # into request_endpoint's arguments, {"auth": False} would switch client auth off.
+    pushed = client.call(
+        ENDPOINT, authorization_request.args, options=options, requests_kwargs=requests_kwargs
     )
     if not isinstance(pushed, Mapping):
         msg = f"a parse hook turned the PAR response into a {type(pushed).__name__}, not a mapping"

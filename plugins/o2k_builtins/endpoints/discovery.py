@@ -76,6 +76,11 @@ class InvalidDiscoveryDocument(InvalidParam):
 # --- well-known URIs ---------------------------------------------------------------------
 
 
+def _shown(value: object) -> str:
+    """`value` for a message: a URI without its credentials."""
+    return redact_uri(value) if isinstance(value, str) else repr(value)
+
+
 def well_known_uri(origin: str, name: str, *, at_root: bool = True) -> str:
     """The URI of well-known resource `name` for `origin` (an issuer identifier).
 
@@ -91,7 +96,8 @@ def well_known_uri(origin: str, name: str, *, at_root: bool = True) -> str:
     """
     parts = urlsplit(origin) if isinstance(origin, str) else None
     if parts is None or not parts.scheme or not parts.netloc or parts.query or parts.fragment:
-        msg = f"origin must be an absolute URI without query or fragment, got {origin!r}"
+        shown = redact_uri(origin) if isinstance(origin, str) else type(origin).__name__
+        msg = f"origin must be an absolute URI without query or fragment, got {shown!r}"
         raise InvalidParam(msg)
     if not isinstance(name, str) or not name or "/" in name:
         raise InvalidParam(f"name must be a non-empty str without '/', got {name!r}")
@@ -182,7 +188,7 @@ def from_discovery_document(
     if issuer is not None and received != issuer:
         msg = (
             "Mismatching `issuer` value in discovery document"
-            f" (received '{received}', expected '{issuer}')"
+            f" (received '{_shown(received)}', expected '{_shown(issuer)}')"
         )
         raise InvalidDiscoveryDocument(msg, discovery)
     token_endpoint = document.get("token_endpoint")

@@ -95,7 +95,11 @@ def end_session_url(
             client_id = client.client_id
         except MissingClientId:
             client_id = None
-    redirect_uri = post_logout_redirect_uri or client.setting("post_logout_redirect_uri")
+    redirect_uri = (  # only a left-out argument falls back: "" is refused, not replaced
+        client.setting("post_logout_redirect_uri")
+        if post_logout_redirect_uri is None
+        else post_logout_redirect_uri
+    )
     fields: dict[str, Any] = {
         "id_token_hint": None if id_token_hint is None else _id_token_hint(id_token_hint),
         "post_logout_redirect_uri": None
@@ -113,7 +117,8 @@ def end_session_url(
     sent = {name: value for name, value in query.items() if value is not None}
     # The endpoint's own query is kept (OpenID Connect allows one), but never duplicated.
     parts = urlsplit(endpoint)
-    kept = [(name, value) for name, value in parse_qsl(parts.query) if name not in sent]
+    own = parse_qsl(parts.query, keep_blank_values=True)  # "?tenant=" is the endpoint's too
+    kept = [(name, value) for name, value in own if name not in sent]
     return urlunsplit(parts._replace(query=urlencode([*kept, *sent.items()], doseq=True)))
 
 

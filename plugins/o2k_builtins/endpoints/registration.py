@@ -21,7 +21,9 @@ import requests.auth
 from oauth2kit import (
     DEFAULT_TIMEOUT,
     EndpointError,
+    InvalidEndpointUri,
     InvalidParam,
+    InvalidUri,
     OAuth2Client,
     OAuth2Error,
     OAuth2KitError,
@@ -123,9 +125,24 @@ def _checked_metadata(metadata: object, more: Mapping[str, Any]) -> dict[str, An
 
 
 def _checked_token(name: str, value: object) -> str | None:
-    if value is None or (isinstance(value, str) and value and value.isascii()):
+    # It goes into an Authorization header: printable ASCII without spaces, as an access token.
+    if value is None or (isinstance(value, str) and value.isascii() and value.isprintable() and value and " " not in value):  # fmt: skip # noqa: E501
         return value
-    raise InvalidParam(f"{name} must be a non-empty ASCII str, got {type(value).__name__}")
+    msg = f"{name} must be a non-empty str of printable ASCII without spaces"
+    raise InvalidParam(f"{msg}, got {type(value).__name__}")
+
+
+def _agent(name: str, uri: object, **kwargs: Any) -> OAuth2Client:
+    """A client that sends to `uri` (its "token endpoint" too: it never asks for tokens).
+
+    A refused `uri` is named `name` (``registration_endpoint``, ...), not ``token_endpoint``.
+    """
+    try:
+        return OAuth2Client(uri, auth=_JsonRequest(None, None), registration_endpoint=uri, **kwargs)  # type: ignore[arg-type] # checked by the client
+    except InvalidEndpointUri as exc:
+        if exc.endpoint != "token_endpoint" or not isinstance(exc.__cause__, InvalidUri):
+            raise
+        raise InvalidEndpointUri(name, uri, exc.__cause__) from None
 
 
 def _send(
@@ -188,12 +205,11 @@ class ClientRegistration:
         """
         base = self._base
         if base is None:
-            return OAuth2Client(uri, auth=_JsonRequest(None, None), registration_endpoint=uri)  # type: ignore[arg-type] # checked by the client
+            return _agent("registration_client_uri", uri)
         transport = base.transport
-        return OAuth2Client(
-            uri,  # type: ignore[arg-type] # checked by the client
-            auth=_JsonRequest(None, None),
-            registration_endpoint=uri,
+        return _agent(
+            "registration_client_uri",
+            uri,
             session=base.session,
             timeout=transport.timeout,
             max_response_bytes=transport.max_response_bytes,
@@ -221,7 +237,10 @@ class ClientRegistration:
         """When the client secret expires, as epoch seconds; None if it never does (0)."""
         expires = self._metadata.get("client_secret_expires_at")
         if isinstance(expires, int | float) and not isinstance(expires, bool):
-            return expires if expires > 0 and math.isfinite(expires) else None
+            try:  # a 400-digit int overflows a float: a date past any calendar, as "never"
+                return expires if expires > 0 and math.isfinite(expires) else None
+            except OverflowError:
+                return None
         return None
 
     @property
@@ -369,10 +388,9 @@ def register_client(
             RFC 7591 (``invalid_redirect_uri``, ``invalid_client_metadata``, ...).
         InvalidRegistrationResponse: the server's answer is not client information.
     """
-    agent = OAuth2Client(
-        registration_endpoint,  # a client needs a token endpoint; this one never asks for tokens
-        auth=_JsonRequest(None, None),
-        registration_endpoint=registration_endpoint,
+    agent = _agent(
+        ENDPOINT,
+        registration_endpoint,
         session=session,
         timeout=timeout,
         testing=testing,

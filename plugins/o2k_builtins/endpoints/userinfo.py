@@ -79,7 +79,8 @@ def userinfo(
 def challenge_error(header: str) -> dict[str, str]:
     """The ``error``, ``error_description`` and ``error_uri`` of a ``WWW-Authenticate`` value."""
     found: dict[str, str] = {}
-    for name, quoted, token in _AUTH_PARAM.findall(header):
+    for given, quoted, token in _AUTH_PARAM.findall(header):
+        name = given.lower()  # auth-param names are case-insensitive (RFC 9110 section 11.2)
         if name in ("error", "error_description", "error_uri") and name not in found:
             found[name] = re.sub(r"\\(.)", r"\1", quoted) if quoted else token
     return found if found.get("error") else {}
