@@ -16,6 +16,7 @@ import json
 import logging
 import os
 import sys
+import warnings
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -145,10 +146,18 @@ def _plugins(args: argparse.Namespace) -> str:
         handler.setFormatter(_PrintableFormatter())
         logger.addHandler(handler)
     try:
-        plugins = PluginHost(disable=disabled).plugins()
+        # A plugin's warnings at import time are plugin text too: shown escaped, after.
+        with warnings.catch_warnings(record=True) as caught:
+            warnings.simplefilter("default")
+            plugins = PluginHost(disable=disabled).plugins()
     finally:
         if handler is not None:
             logger.removeHandler(handler)
+    for warning in caught:
+        shown = warnings.formatwarning(
+            warning.message, warning.category, warning.filename, warning.lineno, warning.line
+        )
+        sys.stderr.write(printable(shown, keep_newlines=True))
     if args.json:  # JSON escapes control characters by itself
         return json.dumps([info._asdict() for info in plugins], indent=2)
     return _format_table(plugins)

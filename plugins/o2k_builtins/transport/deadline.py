@@ -6,7 +6,8 @@ socket timeout bounds each read, though, not their sum: a server that sends its 
 line and headers a byte at a time, each within the timeout, would hold the call for as
 long as it likes. So this plugin
 has a client's session hand each request's connection to one watchdog thread while the
-request is sent and its headers read; when the ``total`` runs out, the watchdog shuts the
+request is sent, its headers read and its body read (until the connection is back in its
+pool); when the ``total`` runs out, the watchdog shuts the
 connection's socket, the read fails, and the transport raises `TransportError` naming the
 deadline.
 
@@ -28,6 +29,7 @@ import os
 import socket
 import threading
 import time
+import types
 from typing import TYPE_CHECKING, Any
 
 import requests.adapters
@@ -101,8 +103,21 @@ os.register_at_fork(after_in_child=_WATCHDOG.reset)
 _GRACE = 0.1  # seconds
 
 
+def _body_socket(response: Any) -> Any:
+    """The socket that `response`'s body is read from (urllib3 over http.client), if found."""
+    reader = getattr(getattr(response, "_fp", None), "fp", None)  # http.client's socket file
+    return getattr(getattr(reader, "raw", None), "_sock", None)
+
+
 class _Watched(HTTPConnectionPool):
-    """A pool whose requests with a ``total`` timeout are watched until their headers came."""
+    """A pool whose requests with a ``total`` timeout are watched until their body is read.
+
+    Until the connection comes back to the pool, that is: a single read of urllib3's can
+    last as long as the server likes, one that decodes nothing from a stream of empty
+    compressed blocks or one that discards endless chunked trailers. A connection dropped
+    instead (an error, a body over the cap) keeps its watch until the deadline, which then
+    shuts a socket that nothing uses any more.
+    """
 
     def _make_request(self, conn: Any, *args: Any, **kwargs: Any) -> Any:
         total = getattr(kwargs.get("timeout"), "total", None)
@@ -110,11 +125,29 @@ class _Watched(HTTPConnectionPool):
             return super()._make_request(conn, *args, **kwargs)
         # A moment after the total: a silent server is caught by the socket's own timeout
         # (urllib3 cuts it to what is left of the total), so its error stays a Timeout.
-        key = _WATCHDOG.watch(time.monotonic() + total + _GRACE, conn)
+        deadline = time.monotonic() + total + _GRACE
+        key = _WATCHDOG.watch(deadline, conn)
         try:
-            return super()._make_request(conn, *args, **kwargs)
-        finally:
+            response = super()._make_request(conn, *args, **kwargs)
+        except BaseException:
             _WATCHDOG.forget(key)
+            raise
+        # An answer that closes the connection leaves conn without its socket (http.client
+        # closes it), while the body is still read from that socket: watch the socket.
+        sock = _body_socket(response)
+        if conn.sock is None and sock is not None:
+            _WATCHDOG.forget(key)
+            key = _WATCHDOG.watch(deadline, types.SimpleNamespace(sock=sock))
+        conn._oauth2kit_watch = key  # noqa: SLF001 - our mark on urllib3's connection
+        return response
+
+    def _put_conn(self, conn: Any) -> None:
+        # Back in the pool, for another request: no longer this one's to shut.
+        key = getattr(conn, "_oauth2kit_watch", None)
+        if key is not None:
+            _WATCHDOG.forget(key)
+            conn._oauth2kit_watch = None  # noqa: SLF001
+        super()._put_conn(conn)
 
 
 class _WatchedHTTPS(_Watched, HTTPSConnectionPool):

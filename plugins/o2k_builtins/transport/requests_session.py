@@ -19,13 +19,15 @@ import math
 import time
 import weakref
 from collections.abc import Mapping
+from datetime import timedelta
 from typing import TYPE_CHECKING, Any
 from urllib.parse import urlencode
 
 import requests
 import urllib3
 from requests.auth import AuthBase
-from requests.cookies import RequestsCookieJar, create_cookie
+from requests.cookies import RequestsCookieJar, create_cookie, extract_cookies_to_jar
+from requests.hooks import dispatch_hook
 from requests.structures import CaseInsensitiveDict
 
 from oauth2kit import OAuth2KitError, ResponseTooLarge, TransportError, hookimpl, redact_uri
@@ -82,7 +84,24 @@ def _request(call: EndpointCall, transport: Transport, auth: AuthBase) -> reques
         )  # fmt: skip
     prepared = _prepared(session, call, auth, kwargs["cookies"])
     settings = _environment(session, key, prepared.url or call.url, kwargs)
-    return session.send(prepared, allow_redirects=False, timeout=kwargs["timeout"], **settings)
+    return _sent(session, prepared, timeout=kwargs["timeout"], **settings)
+
+
+def _sent(session: requests.Session, prepared: requests.PreparedRequest, **kwargs: Any) -> requests.Response:  # fmt: skip # noqa: E501
+    """What `Session.send` does with ``allow_redirects=False``, without its redirect lookahead.
+
+    That lookahead (for `Response.next`) reads the body of any 3xx with a Location whole,
+    before the size cap and the deadline can see it, and a Location it cannot parse turns an
+    answer into an error. The rest is the same: the adapter, the response hooks, the cookies.
+    """
+    started = time.perf_counter()
+    response = session.get_adapter(url=prepared.url or "").send(prepared, **kwargs)
+    response.elapsed = timedelta(seconds=time.perf_counter() - started)
+    hooked: requests.Response = dispatch_hook("response", prepared.hooks, response, **kwargs)  # type: ignore[no-untyped-call]
+    for earlier in hooked.history:  # from a hook that followed something itself
+        extract_cookies_to_jar(session.cookies, earlier.request, earlier.raw)  # type: ignore[no-untyped-call]
+    extract_cookies_to_jar(session.cookies, prepared, hooked.raw)  # type: ignore[no-untyped-call]
+    return hooked
 
 
 def _transport_key(transport: Transport) -> tuple[object, ...]:
@@ -232,6 +251,8 @@ def _read_body(raw: requests.Response, limit: int, deadline: float) -> None:
             size += len(chunk)
             if time.monotonic() > deadline:
                 raise _late(raw)
+        if time.monotonic() > deadline:  # the watchdog shut the socket: an end, but too late
+            raise _late(raw)
         if size > limit:
             msg = f"{redact_uri(raw.url)} answered more than {limit} bytes (max_response_bytes)"
             raise ResponseTooLarge(msg, response=raw)
