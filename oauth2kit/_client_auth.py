@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from typing import TYPE_CHECKING, ClassVar
-from urllib.parse import parse_qs
+from urllib.parse import parse_qs, urlencode
 
 import requests
 import requests.auth
@@ -21,6 +21,13 @@ if TYPE_CHECKING:
 __all__ = ["BaseClientAuthenticationMethod"]
 
 _FORM = "application/x-www-form-urlencoded"
+
+
+def _ascii(body: str | bytes) -> str | None:
+    """`body` as the ASCII text a urlencoded form is ("" for an empty one), or None."""
+    if isinstance(body, str):
+        return body if body.isascii() else None
+    return body.decode("ascii") if body.isascii() else None
 
 
 class BaseClientAuthenticationMethod(requests.auth.AuthBase):
@@ -92,13 +99,19 @@ class BaseClientAuthenticationMethod(requests.auth.AuthBase):
         if request.method != "POST" or (media_type is not None and media_type != _FORM):
             raise InvalidRequestForClientAuthentication(request)
         body = request.body or ""
-        text = body.decode() if isinstance(body, bytes) else body
-        # A repeated field stays a list.
+        if not isinstance(body, str | bytes) or (text := _ascii(body)) is None:
+            raise InvalidRequestForClientAuthentication(request)  # a stream, or not urlencoded
+        # A repeated field stays a list. Read to see what authentication adds: the body
+        # itself is sent as it came, with those fields after it (bytes %FF stay %FF).
         fields = parse_qs(text, keep_blank_values=True)
-        form = Form({name: vs[0] if len(vs) == 1 else vs for name, vs in fields.items()})
-        headers = Headers(request.headers)
+        given = {name: vs[0] if len(vs) == 1 else vs for name, vs in fields.items()}
+        form, headers = Form(given), Headers(request.headers)
+        before = dict(form)  # as the form holds them (a list as a tuple)
         self.authenticate(request.url or "", form, headers)
-        request.prepare_body(dict(form), files=None)
+        if added := {name: value for name, value in form.items() if before.get(name) != value}:
+            extra = urlencode(added, doseq=True)
+            request.body = f"{text}&{extra}" if body else extra
+            request.prepare_content_length(request.body)
         request.headers.update(headers)
         return request
 

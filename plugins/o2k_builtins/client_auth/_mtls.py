@@ -96,11 +96,15 @@ def _read(path: str) -> bytes:
         with Path(path).open("rb") as file:
             data = file.read(MAX_PEM_BYTES + 1)
     except OSError as exc:
+        # Not the path itself: a client secret passed where a path goes would show.
         reason = exc.strerror or type(exc).__name__
-        msg = f"cannot read the client certificate file {path!r}: {reason}"
-        raise InvalidClientCertificate(msg) from None
+        raise InvalidClientCertificate(
+            f"cannot read the client certificate file: {reason}"
+        ) from None
     if len(data) > MAX_PEM_BYTES:
-        raise InvalidClientCertificate(f"{path!r} is larger than a PEM certificate file can be")
+        raise InvalidClientCertificate(
+            "the client certificate file is larger than a PEM file can be"
+        )
     return data
 
 

@@ -144,8 +144,13 @@ class PrivateKeyJwt(BaseClientAssertionAuthenticationMethod):
         self.kid: str = key.kid  # type: ignore[assignment] # signing_key made sure it has one
 
     def public_jwk(self) -> dict[str, Any]:
-        """The public JWK to register for the client, with ``kid``, ``alg`` and ``use``."""
-        return {**self.private_jwk.public_jwk(), "kid": self.kid, "alg": self.alg, "use": "sig"}
+        """The public JWK to register for the client, with ``kid``, ``alg`` and ``use``.
+
+        Without the private key's ``key_ops`` (``sign``, which would keep the public key
+        from verifying), as RFC 7517 section 4.3 advises beside ``use``.
+        """
+        public = {k: v for k, v in self.private_jwk.public_jwk().items() if k != "key_ops"}
+        return {**public, "kid": self.kid, "alg": self.alg, "use": "sig"}
 
     def _identity(self) -> tuple[object, ...]:
         return (*super()._identity(), self.kid, self.private_jwk.thumbprint())

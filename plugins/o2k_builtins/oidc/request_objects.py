@@ -31,12 +31,10 @@ from oauth2kit.jose import (
     Key,
     KeyLike,
     KeySet,
-    KeySetLike,
     encrypt,
     peek_header,
     sign_jwt,
     to_key,
-    to_key_set,
 )
 
 if TYPE_CHECKING:
@@ -61,11 +59,23 @@ class InvalidRequestObject(EndpointError):
     """
 
 
+MAX_LIFETIME = 365 * 24 * 3600
+"""Seconds: the longest a request object is made to live (a year; a server takes minutes)."""
+
+
 def _checked_lifetime(lifetime: object) -> int:
     if lifetime is None:
         return DEFAULT_LIFETIME
-    if not isinstance(lifetime, int) or isinstance(lifetime, bool) or lifetime <= 0:
-        raise InvalidParam(f"lifetime must be a number of seconds > 0, got {lifetime!r}")
+    if (
+        not isinstance(lifetime, int)
+        or isinstance(lifetime, bool)
+        or not 0 < lifetime <= MAX_LIFETIME
+    ):
+        # The value only if it is short: repr() of a 5000-digit int raises.
+        small = isinstance(lifetime, int) and abs(lifetime) < 10**18
+        shown = repr(lifetime) if small or isinstance(lifetime, float) else type(lifetime).__name__
+        msg = f"lifetime must be a whole number of seconds from 1 to {MAX_LIFETIME}"
+        raise InvalidParam(f"{msg}, got {shown}")
     return lifetime
 
 
@@ -80,7 +90,10 @@ def _request_object_claims(azr: AuthorizationRequest, lifetime: int) -> dict[str
         msg = f"a request object sets {', '.join(clashes)} itself: remove them from the request"
         raise InvalidParam(msg)
     for name in JSON_PARAMETERS & params.keys():
-        params[name] = json.loads(params[name])  # the request encoded them, so they decode
+        try:  # a str given as is was never checked to be JSON
+            params[name] = json.loads(params[name])
+        except (ValueError, RecursionError):
+            raise InvalidParam(f"{name} must be JSON to go into a request object") from None
     now = int(time.time())
     claims = {**params, "iss": azr.client_id, "iat": now, "nbf": now, "exp": now + lifetime}
     if azr.issuer is not None:
@@ -94,7 +107,9 @@ def _encryption_key(enc_jwk: object, enc_alg: str | None) -> Key:
     if isinstance(enc_jwk, KeySet) or (isinstance(enc_jwk, Mapping) and "keys" in enc_jwk):
         if enc_alg is None:
             raise InvalidParam("pass enc_alg to pick the encryption key from a JWK Set")
-        return to_key_set(cast("KeySetLike", enc_jwk)).select(enc_alg)
+        if isinstance(enc_jwk, Mapping):  # a server's set: keys of unknown kinds left out
+            return KeySet.from_jwks(enc_jwk, strict=False).select(enc_alg, operation="encrypt")
+        return enc_jwk.select(enc_alg, operation="encrypt")
     return to_key(cast("KeyLike", enc_jwk))
 
 
