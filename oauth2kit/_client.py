@@ -33,6 +33,7 @@ from oauth2kit._exceptions import (
     PluginError,
     PluginNotAvailable,
     redact_uri,
+    shown,
 )
 from oauth2kit._facade import SeedAPI
 from oauth2kit._pipeline import EndpointCall, send
@@ -321,7 +322,7 @@ class OAuth2Client(SeedAPI):
         fields = _by_plugin(plugin, grant_type.build, self, params)
         own = _by_plugin(plugin, getattr(grant_type, "options", lambda *_: {}), self, given)
         if not isinstance(own, Mapping):
-            raise PluginError(f"{plugin} gave options that are not a mapping: {own!r}")
+            raise PluginError(f"{plugin} gave options that are not a mapping: {shown(own)}")
         data = {"grant_type": grant_type.grant_type, **_by_plugin(plugin, dict, fields)}
         token: BearerToken = self.call(
             "token_endpoint", data, grant=name, options={**own, **(options or {})},  # caller's win
@@ -394,6 +395,8 @@ class OAuth2Client(SeedAPI):
 
         check_type("plugins", host := params.get("plugins") or default_host(), PluginHost)
         blocked = block_patterns(params.get("disable_plugins", ()), "disable_plugins")
+        if "disable_plugins" in params:  # read once (a generator): the client gets what was read
+            params["disable_plugins"] = blocked
         return host.lookup(host.operations, name, blocked)(cls, **params)
 
 

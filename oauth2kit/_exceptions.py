@@ -65,9 +65,15 @@ class OAuth2KitError(Exception):
     its ``Authorization``, ``DPoP`` and ``Cookie`` headers.
     """
 
+    def _state(self) -> dict[str, Any]:
+        state = dict(self.__dict__)
+        if isinstance(self, AttributeError):  # its name is a slot, not in __dict__
+            state["name"] = self.name
+        return state
+
     def __reduce__(self) -> tuple[Any, ...]:
         # The default rebuilds with cls(*self.args), which these constructors do not take.
-        state = dict(self.__dict__)
+        state = self._state()
         for secretive in ("client", "token"):
             if secretive in state:
                 state[secretive] = None
@@ -84,7 +90,7 @@ class OAuth2KitError(Exception):
 
     def __copy__(self) -> Self:
         clone = _rebuild(type(self), self.args)
-        clone.__dict__.update(self.__dict__)
+        clone.__setstate__(self._state())  # BaseException's: it sets each attribute
         return clone
 
 

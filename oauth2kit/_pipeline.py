@@ -269,5 +269,5 @@ def _checked_delay(delay: object) -> float:
         return math.inf
     if is_number(delay) and delay >= 0:
         return float(delay) if delay <= MAX_RETRY_DELAY else math.inf  # no overflow
-    msg = f"an oauth2kit_retry_request hook returned {delay!r}, not None or seconds >= 0"
+    msg = f"an oauth2kit_retry_request hook returned {shown(delay)}, not None or seconds >= 0"
     raise PluginError(msg)

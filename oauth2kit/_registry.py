@@ -15,6 +15,7 @@ from oauth2kit._exceptions import (
     PluginError,
     PluginNotAvailable,
     RegistryConflict,
+    shown,
 )
 
 __all__ = ["Registry", "RegistryEntry", "block_patterns", "is_blocked"]
@@ -29,7 +30,7 @@ def block_patterns(names: object, argument: str) -> frozenset[str]:
         [names] if isinstance(names, str) or not isinstance(names, Iterable) else list(names)
     )
     if not all(isinstance(n, str) and n for n in items):
-        msg = f"{argument} takes plugin names (or globs) as non-empty strs, got {names!r}"
+        msg = f"{argument} takes plugin names (or globs) as non-empty strs, got {shown(names)}"
         raise InvalidParam(msg)
     return frozenset(items)
 
@@ -109,7 +110,8 @@ class Registry(Generic[T]):
             raise PluginError(msg)
         if not isinstance(name, str) or not name or name in self.reserved:
             msg = f"plugin {plugin!r} cannot register {self.kind} entry {name!r}"
-            why = ": oauth2kit defines that name itself" if name in self.reserved else ""
+            reserved = isinstance(name, str) and name in self.reserved
+            why = ": oauth2kit defines that name itself" if reserved else ""
             raise PluginError(f"{msg}{why or ': names are non-empty strs'}")
         if self.reserved and name.startswith("_"):
             msg = f"plugin {plugin!r} cannot register {self.kind} entry {name!r}: not public"
@@ -123,7 +125,9 @@ class Registry(Generic[T]):
             # An original that arrives after the plugins replacing it (imported on first
             # need) is no clash: it goes underneath them.
             clash = existing and not replace and not all(e.overrides for e in existing)
-            if clash or any(staged == key for staged, _ in self._staged):
+            # Staged by this registration itself: another one's (a replacer whose hook
+            # imported this lazy original) is no clash, and commits on its own.
+            if clash or any(k == key and e.plugin == plugin for k, e in self._staged):
                 first = existing[0].plugin if existing else plugin
                 raise RegistryConflict(self.kind, name, first, plugin)
             self._staged.append((key, RegistryEntry(name, value, plugin, replace)))

@@ -7,12 +7,12 @@ import time
 from collections.abc import Mapping
 from datetime import UTC, datetime, timedelta
 from types import MappingProxyType
-from typing import TYPE_CHECKING, Any, ClassVar, Self
+from typing import TYPE_CHECKING, Any, ClassVar, Self, TypeVar
 
 import attrs
 import requests.auth
 
-from oauth2kit._exceptions import ExpiredAccessToken, InvalidParam
+from oauth2kit._exceptions import ExpiredAccessToken, InvalidParam, shown
 from oauth2kit._values import is_number, normalize_scope
 
 __all__ = ["BearerToken", "TokenResponse", "parse_expires_in"]
@@ -73,11 +73,23 @@ class TokenResponse:
     """Marker base class of the token types; `BearerToken` is the one the kernel knows."""
 
 
+_T = TypeVar("_T")
+
+
+class _FrozenOnceBuilt(type):
+    """Freezes a token when its outermost `__init__` returns: a subclass's may set attributes."""
+
+    def __call__(cls: type[_T], *args: Any, **kwargs: Any) -> _T:
+        token = super().__call__(*args, **kwargs)  # type: ignore[misc] # type.__call__
+        object.__setattr__(token, "_frozen", True)
+        return token  # type: ignore[no-any-return]
+
+
 # Immutable through its own __setattr__ rather than attrs.frozen: a frozen class with a
 # __dict__ (the response's extra members are attributes) reads its attributes about three
 # times slower, and the per-request path reads two of them.
 @attrs.define(init=False, repr=False, slots=False, on_setattr=attrs.setters.NO_OP)
-class BearerToken(TokenResponse, requests.auth.AuthBase):
+class BearerToken(TokenResponse, requests.auth.AuthBase, metaclass=_FrozenOnceBuilt):
     """An RFC 6750 Bearer token, as returned by a token endpoint; also a requests auth handler.
 
     Checked once when built, and immutable after that. `str(token)` is the access token,
@@ -118,7 +130,7 @@ class BearerToken(TokenResponse, requests.auth.AuthBase):
     ) -> None:  # fmt: skip
         token_type = self.TOKEN_TYPE if token_type is None else token_type
         if not isinstance(token_type, str) or token_type.casefold() != self.TOKEN_TYPE.casefold():
-            msg = f"token_type {token_type!r} does not match {type(self).__name__}"
+            msg = f"token_type {shown(token_type)} does not match {type(self).__name__}"
             raise InvalidParam(f"{msg} (expected {self.TOKEN_TYPE!r})")
         expires_ts = None
         if expires_at is None:
@@ -154,9 +166,12 @@ class BearerToken(TokenResponse, requests.auth.AuthBase):
 
     def __setattr__(self, name: str, value: Any) -> None:
         """Refuse any change once built: a token is a value; build another one instead."""
-        if hasattr(self, "_header"):  # the constructor sets it last
+        try:  # object's lookup: not a subclass __getattr__ that answers for any name
+            object.__getattribute__(self, "_frozen")
+        except AttributeError:
+            object.__setattr__(self, name, value)
+        else:
             raise attrs.exceptions.FrozenInstanceError
-        object.__setattr__(self, name, value)
 
     def __delattr__(self, name: str) -> None:
         """Refuse: a token is immutable."""

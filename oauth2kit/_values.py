@@ -254,6 +254,8 @@ def _is_cookie(value: object) -> bool:
 
 
 def _is_proxy_url(value: object) -> bool:
+    if value == "":  # requests: no proxy for this key, the environment's neither
+        return True
     if not isinstance(value, str) or not _is_header_value(value):
         return False
     try:  # requests reads a proxy without a scheme as http://

@@ -308,8 +308,9 @@ def test_a_setting_imports_the_plugin_that_owns_it_and_no_other() -> None:
 # ceiling is where it stands, and goes down as code leaves it. It went up, from 1,657, only
 # for fixes that reviews of the kernel's own checks called for (blocking, nested
 # registrations, values the transport could not send, immutable tokens, issuers with a
-# query, odd bodies for an auth method used alone): never for a feature.
-KERNEL_CEILING = 1728
+# query, odd bodies for an auth method used alone, token subclasses that set attributes
+# in their own __init__): never for a feature.
+KERNEL_CEILING = 1749
 
 
 def code_lines(source: str) -> int:
