@@ -8,10 +8,8 @@ from __future__ import annotations
 
 import contextlib
 import os
-import signal
 import threading
 import time
-import warnings
 from collections.abc import Callable
 from typing import Any
 from urllib.parse import parse_qs
@@ -21,6 +19,7 @@ import requests
 import responses
 from as_server import AuthServer
 from code_flow import code_client
+from forking import prepared, request_in_a_child
 
 from oauth2kit import (
     BearerToken,
@@ -40,10 +39,6 @@ from oauth2kit import (
 
 HUGE = 10**400  # an int that no float can hold
 ENORMOUS = 10**5000  # an int too long for repr() (sys.int_info.default_max_str_digits)
-
-
-def prepared() -> requests.PreparedRequest:
-    return requests.Request("GET", "https://rs.example/").prepare()
 
 
 def offline_client() -> OAuth2Client:
@@ -364,40 +359,6 @@ class HeldSleeper:
             self.release.wait(10)
 
 
-def header_in_a_child(auth: requests.auth.AuthBase, timeout: float) -> tuple[int | None, str]:
-    """Fork; the child sends a request with `auth`. Its exit code (None: hung) and report."""
-    read_end, write_end = os.pipe()
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore", DeprecationWarning)  # forking with threads: the point
-        pid = os.fork()
-    if pid == 0:  # the child: report and leave at once, without pytest's teardown
-        status, report = 1, "nothing"
-        try:
-            os.close(read_end)
-            signal.alarm(int(timeout) * 3)
-            report = auth(prepared()).headers["Authorization"]
-            status = 0
-        except BaseException as exc:  # noqa: BLE001 - reported to the parent
-            report = f"{type(exc).__name__}: {exc}"
-        finally:
-            os.write(write_end, report.encode())
-            os._exit(status)
-    os.close(write_end)
-    deadline = time.monotonic() + timeout
-    code: int | None = None
-    while time.monotonic() < deadline:
-        done, status = os.waitpid(pid, os.WNOHANG)
-        if done:
-            code = os.waitstatus_to_exitcode(status)
-            break
-        time.sleep(0.02)
-    else:
-        os.kill(pid, signal.SIGKILL)
-        os.waitpid(pid, 0)
-    with os.fdopen(read_end, "rb") as pipe:
-        return code, pipe.read().decode(errors="replace")
-
-
 @pytest.mark.integration
 @pytest.mark.skipif(not hasattr(os, "fork"), reason="the platform has no fork")
 def test_a_child_forked_while_the_device_handler_polls_polls_for_itself(
@@ -413,7 +374,7 @@ def test_a_child_forked_while_the_device_handler_polls_polls_for_itself(
     leader, _ = run_in_thread(lambda: auth(prepared()))
     assert sleeper.entered.wait(5)  # the parent's thread holds the polling, before its poll
     try:
-        code, report = header_in_a_child(auth, timeout=3)
+        _, code, report = request_in_a_child(auth, timeout=3)
     finally:
         sleeper.release.set()
         leader.join(10)

@@ -8,25 +8,18 @@ from __future__ import annotations
 
 import gc
 import os
-import signal
 import threading
-import time
-import warnings
 import weakref
 from typing import Any
 
 import pytest
-import requests
+from forking import prepared, request_in_a_child
 
 from oauth2kit import BearerToken, OAuth2Client, OAuth2ClientCredentialsAuth
 
 pytestmark = pytest.mark.skipif(not hasattr(os, "fork"), reason="the platform has no fork")
 
 CHILD_TIMEOUT = 10.0
-
-
-def prepared() -> requests.PreparedRequest:
-    return requests.Request("GET", "https://rs.example/").prepare()
 
 
 class StallingClient(OAuth2Client):
@@ -54,49 +47,6 @@ class StallingClient(OAuth2Client):
         return BearerToken(f"at-{os.getpid()}-{len(self.calls)}", expires_in=3600)
 
 
-def request_in_a_child(auth: OAuth2ClientCredentialsAuth) -> tuple[int, int | None, str]:
-    """Fork; in the child, send a request with `auth` and report its header or error.
-
-    Returns:
-        The child's pid, its exit code (None if it hung and was killed), and its report.
-    """
-    read_end, write_end = os.pipe()
-    with warnings.catch_warnings():
-        # Python 3.12+ warns that forking a process with threads may deadlock the child:
-        # that is what this test is about.
-        warnings.simplefilter("ignore", DeprecationWarning)
-        pid = os.fork()
-    if pid == 0:  # the child: report, then leave at once, without pytest's teardown
-        status, report = 1, "nothing"
-        try:
-            os.close(read_end)
-            signal.alarm(int(CHILD_TIMEOUT) * 2)  # should the parent be gone
-            report = auth(prepared()).headers["Authorization"]
-            status = 0
-        except BaseException as exc:  # noqa: BLE001 - reported to the parent
-            report = f"{type(exc).__name__}: {exc}"
-        finally:
-            os.write(write_end, report.encode())
-            os._exit(status)
-    os.close(write_end)
-    with os.fdopen(read_end, "rb") as pipe:
-        code = wait_for_child(pid, CHILD_TIMEOUT)
-        return pid, code, pipe.read().decode(errors="replace")
-
-
-def wait_for_child(pid: int, timeout: float) -> int | None:
-    """The exit code of child `pid`, or None if it had not exited after `timeout` (killed)."""
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        done, status = os.waitpid(pid, os.WNOHANG)
-        if done:
-            return os.waitstatus_to_exitcode(status)
-        time.sleep(0.02)
-    os.kill(pid, signal.SIGKILL)
-    os.waitpid(pid, 0)
-    return None
-
-
 def test_a_child_forked_during_a_renewal_renews_for_itself() -> None:
     client = StallingClient()
     auth = OAuth2ClientCredentialsAuth(client)
@@ -104,7 +54,7 @@ def test_a_child_forked_during_a_renewal_renews_for_itself() -> None:
     leader.start()
     assert client.stalled.wait(timeout=10)  # the parent's renewal is in flight
     try:
-        child, code, report = request_in_a_child(auth)
+        child, code, report = request_in_a_child(auth, CHILD_TIMEOUT)
     finally:
         client.release.set()
         leader.join(timeout=10)
@@ -132,7 +82,7 @@ def test_a_child_forked_while_a_thread_holds_the_handler_lock_does_not_wait_for_
     holder.start()
     assert held.wait(timeout=10)
     try:
-        child, code, report = request_in_a_child(auth)
+        child, code, report = request_in_a_child(auth, CHILD_TIMEOUT)
     finally:
         done.set()
         holder.join(timeout=10)
