@@ -3,8 +3,8 @@
 Each test runs a small HTTP server (or proxy) of its own on a real loopback socket, answering
 one hostile way: a redirect with a huge or dripped body, a compressed body that decodes to
 nothing, endless chunked trailers, a proxy that drips its CONNECT answer, 103 Early Hints.
-The two tests marked ``xfail(strict=True)`` assert the correct behaviour of the two cases
-not handled yet; they fail until they are.
+The test marked ``xfail(strict=True)`` asserts the correct behaviour of the one case not
+handled yet (a proxy that drips its CONNECT answer); it fails until it is.
 """
 
 from __future__ import annotations
@@ -242,7 +242,8 @@ def test_endless_chunked_trailers_end_at_the_timeout(server: Server) -> None:
 
 @pytest.mark.xfail(
     strict=True,
-    reason="not fixed yet: the headers deadline does not cover a proxy's CONNECT answer (urllib3's _prepare_proxy runs before _make_request)",
+    reason="not handled yet: the deadline does not cover a proxy's CONNECT answer (urllib3's"
+    " _prepare_proxy runs before _make_request)",
 )
 def test_a_proxy_that_drips_its_connect_answer_ends_at_the_timeout(server: Server) -> None:
     """An https endpoint through an http proxy whose CONNECT answer comes a byte every 0.05 s."""
@@ -262,10 +263,6 @@ def test_a_proxy_that_drips_its_connect_answer_ends_at_the_timeout(server: Serve
 # --- interim responses ---------------------------------------------------------------------
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="not fixed yet: http.client skips 100 Continue only, and the transport takes a 103 for the final answer",
-)
 def test_a_103_early_hints_answer_is_skipped_for_the_final_one(server: Server) -> None:
     """RFC 9110 section 15.2: a client parses and ignores 1xx answers it did not expect."""
     early = b"HTTP/1.1 103 Early Hints\r\nLink: </style.css>; rel=preload\r\n\r\n"

@@ -17,13 +17,16 @@ watched connection pools: new pools are made of the watched kind, and existing o
 become it. Nothing is replaced or remounted, so another thread using the session meanwhile
 is not disturbed, and a request that carries no ``total`` is sent exactly as before. An
 adapter with a pool manager of its own (a SOCKS proxy's, say) keeps a deadline per read
-on the headers (the body is bounded by ``transport.requests`` either way).
+on the headers (the body is bounded by ``transport.requests`` either way). The watched
+pools also skip interim (1xx) answers other than 101, which http.client would take for
+the final one: they are the one place where requests' connections can be told so.
 """
 
 from __future__ import annotations
 
 import contextlib
 import heapq
+import http.client
 import itertools
 import os
 import socket
@@ -103,6 +106,22 @@ os.register_at_fork(after_in_child=_WATCHDOG.reset)
 _GRACE = 0.1  # seconds
 
 
+class _FinalResponse(http.client.HTTPResponse):
+    """http.client's response, skipping every interim (1xx) answer but 101.
+
+    RFC 9110 section 15.2 has a client ignore the 1xx answers it does not expect, and a CDN
+    may send ``103 Early Hints`` before the real one; http.client skips ``100`` only, and
+    would hand a 103 on as the answer. Reported as 100, an interim answer is skipped the
+    way http.client skips that one, headers and all.
+    """
+
+    def _read_status(self) -> tuple[str, int, str]:
+        version, status, reason = super()._read_status()  # type: ignore[misc] # private
+        if 100 < status < 200 and status != 101:  # noqa: PLR2004 - the 1xx range
+            return version, http.client.CONTINUE, reason
+        return version, status, reason
+
+
 def _body_socket(response: Any) -> Any:
     """The socket that `response`'s body is read from (urllib3 over http.client), if found."""
     reader = getattr(getattr(response, "_fp", None), "fp", None)  # http.client's socket file
@@ -120,6 +139,7 @@ class _Watched(HTTPConnectionPool):
     """
 
     def _make_request(self, conn: Any, *args: Any, **kwargs: Any) -> Any:
+        conn.response_class = _FinalResponse  # with a timeout or without
         total = getattr(kwargs.get("timeout"), "total", None)
         if not isinstance(total, int | float):
             return super()._make_request(conn, *args, **kwargs)
