@@ -3,8 +3,6 @@
 Each test runs a small HTTP server (or proxy) of its own on a real loopback socket, answering
 one hostile way: a redirect with a huge or dripped body, a compressed body that decodes to
 nothing, endless chunked trailers, a proxy that drips its CONNECT answer, 103 Early Hints.
-The test marked ``xfail(strict=True)`` asserts the correct behaviour of the one case not
-handled yet (a proxy that drips its CONNECT answer); it fails until it is.
 """
 
 from __future__ import annotations
@@ -240,11 +238,6 @@ def test_endless_chunked_trailers_end_at_the_timeout(server: Server) -> None:
     assert time.monotonic() - started < 2.5
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="not handled yet: the deadline does not cover a proxy's CONNECT answer (urllib3's"
-    " _prepare_proxy runs before _make_request)",
-)
 def test_a_proxy_that_drips_its_connect_answer_ends_at_the_timeout(server: Server) -> None:
     """An https endpoint through an http proxy whose CONNECT answer comes a byte every 0.05 s."""
 

@@ -6,8 +6,8 @@ socket timeout bounds each read, though, not their sum: a server that sends its 
 line and headers a byte at a time, each within the timeout, would hold the call for as
 long as it likes. So this plugin
 has a client's session hand each request's connection to one watchdog thread while the
-request is sent, its headers read and its body read (until the connection is back in its
-pool); when the ``total`` runs out, the watchdog shuts the
+request is sent (through a proxy's tunnel too), its headers read and its body read (until
+the connection is back in its pool); when the ``total`` runs out, the watchdog shuts the
 connection's socket, the read fails, and the transport raises `TransportError` naming the
 deadline.
 
@@ -104,6 +104,8 @@ class _Watchdog:
 _WATCHDOG = _Watchdog()
 os.register_at_fork(after_in_child=_WATCHDOG.reset)
 _GRACE = 0.1  # seconds
+# Per thread: the deadline of the urlopen call under way in a watched pool, if any.
+_CALL = threading.local()
 
 
 class _FinalResponse(http.client.HTTPResponse):
@@ -138,14 +140,24 @@ class _Watched(HTTPConnectionPool):
     shuts a socket that nothing uses any more.
     """
 
-    def _make_request(self, conn: Any, *args: Any, **kwargs: Any) -> Any:
-        conn.response_class = _FinalResponse  # with a timeout or without
+    def urlopen(self, *args: Any, **kwargs: Any) -> Any:
         total = getattr(kwargs.get("timeout"), "total", None)
         if not isinstance(total, int | float):
-            return super()._make_request(conn, *args, **kwargs)
+            return super().urlopen(*args, **kwargs)
         # A moment after the total: a silent server is caught by the socket's own timeout
-        # (urllib3 cuts it to what is left of the total), so its error stays a Timeout.
-        deadline = time.monotonic() + total + _GRACE
+        # (urllib3 cuts it to what is left of the total), so its error stays a Timeout. One
+        # deadline for the whole call, from here: a proxy's CONNECT comes before the request.
+        _CALL.deadline = time.monotonic() + total + _GRACE
+        try:
+            return super().urlopen(*args, **kwargs)
+        finally:
+            _CALL.deadline = None
+
+    def _make_request(self, conn: Any, *args: Any, **kwargs: Any) -> Any:
+        conn.response_class = _FinalResponse  # with a timeout or without
+        deadline = getattr(_CALL, "deadline", None)
+        if deadline is None:
+            return super()._make_request(conn, *args, **kwargs)
         key = _WATCHDOG.watch(deadline, conn)
         try:
             response = super()._make_request(conn, *args, **kwargs)
@@ -171,7 +183,16 @@ class _Watched(HTTPConnectionPool):
 
 
 class _WatchedHTTPS(_Watched, HTTPSConnectionPool):
-    pass
+    def _prepare_proxy(self, conn: Any) -> None:
+        # The tunnel through a proxy: its CONNECT answer, and the TLS handshake after it.
+        deadline = getattr(_CALL, "deadline", None)
+        if deadline is None:
+            return super()._prepare_proxy(conn)
+        key = _WATCHDOG.watch(deadline, conn)
+        try:
+            return super()._prepare_proxy(conn)
+        finally:
+            _WATCHDOG.forget(key)
 
 
 _POOLS = {"http": _Watched, "https": _WatchedHTTPS}
