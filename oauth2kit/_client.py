@@ -33,7 +33,6 @@ from oauth2kit._exceptions import (
     PluginError,
     PluginNotAvailable,
     redact_uri,
-    shown,
 )
 from oauth2kit._facade import SeedAPI
 from oauth2kit._pipeline import EndpointCall, send
@@ -322,7 +321,9 @@ class OAuth2Client(SeedAPI):
         fields = _by_plugin(plugin, grant_type.build, self, params)
         own = _by_plugin(plugin, getattr(grant_type, "options", lambda *_: {}), self, given)
         if not isinstance(own, Mapping):
-            raise PluginError(f"{plugin} gave options that are not a mapping: {shown(own)}")
+            kind = type(own).__name__  # the type only: options may hold a key
+            raise PluginError(f"{plugin} gave options that are not a mapping, but a {kind}")
+        # dict() of what build returned, as plugin code: a non-mapping is the plugin's error.
         data = {"grant_type": grant_type.grant_type, **_by_plugin(plugin, dict, fields)}
         token: BearerToken = self.call(
             "token_endpoint", data, grant=name, options={**own, **(options or {})},  # caller's win

@@ -27,7 +27,7 @@ __all__ = [
     "PluginError", "PluginNotAvailable", "RegistryConflict", "ResponseTooLarge",
     "TokenEndpointError", "TransportError", "UnauthorizedClient", "UnknownGrantType",
     "UnknownTokenEndpointError", "UnsupportedClientCredentials", "UnsupportedGrantType",
-    "redact_uri",
+    "redact_uri", "shown",
 ]  # fmt: skip
 
 _SCHEME = re.compile(r"[A-Za-z][A-Za-z0-9+.-]*:(?://)?")
@@ -48,7 +48,10 @@ def redact_uri(uri: str) -> str:
 
 
 def shown(value: object) -> str:
-    """``repr(value)`` for a message; an int too long to show (a ValueError) by its size."""
+    """``repr(value)`` for an error message; an int too long to show (a ValueError) by its size.
+
+    Plugins use it too, for the values they refuse: ``repr()`` of a 5000-digit int raises.
+    """
     try:
         return repr(value)
     except ValueError:

@@ -172,20 +172,22 @@ class Registry(Generic[T]):
         if entries and not blocked:
             return entries[0]  # the common case, decided at once
         for attempt in range(2):
-            entries = self._entries.get(self._key(name), [])
-            for entry in entries:
-                if not is_blocked(entry.plugin, blocked):
-                    return entry
+            if (found := self._unblocked(name, blocked)) is not None:
+                return found
             if attempt == 0:  # none, or only blocked ones: a plugin not imported yet may have it
                 self.load(name, blocked)  # returns once any concurrent load ended: look again
-        if entries:
+        if entries := self._entries.get(self._key(name), []):
             raise PluginDisabled(self.kind, name, tuple(entry.plugin for entry in entries))
         raise self.missing(self.kind, name)
 
     def available(self, name: str, blocked: frozenset[str] = frozenset()) -> bool:
         """Tell whether a plugin not `blocked` registered `name` (no plugin is imported)."""
+        return self._unblocked(name, blocked) is not None
+
+    def _unblocked(self, name: str, blocked: frozenset[str]) -> RegistryEntry[T] | None:
+        """The active entry for `name` of a plugin that is not `blocked`, if any."""
         entries = self._entries.get(self._key(name), [])
-        return any(not is_blocked(entry.plugin, blocked) for entry in entries)
+        return next((entry for entry in entries if not is_blocked(entry.plugin, blocked)), None)
 
     def get(self, name: str, *, blocked: frozenset[str] = frozenset()) -> T:
         """Return the value registered as `name`; see `entry` for the errors."""

@@ -22,6 +22,7 @@ from oauth2kit import (
     OAuth2Error,
     TokenEndpointError,
     parse_expires_in,
+    shown,
 )
 
 if TYPE_CHECKING:
@@ -70,10 +71,8 @@ def checked_seconds(name: str, value: object) -> float:
         or isinstance(value, bool)
         or not 0 <= value <= LONGEST_WAIT  # NaN fails this too
     ):
-        # The type, not the value: repr() of a 5000-digit int raises.
-        small = isinstance(value, float) or (isinstance(value, int) and abs(value) < 10**18)
-        shown = repr(value) if small else type(value).__name__
-        raise InvalidParam(f"{name} must be a number of seconds from 0 to {LONGEST_WAIT}, got {shown}")  # fmt: skip # noqa: E501
+        msg = f"{name} must be a number of seconds from 0 to {LONGEST_WAIT}"
+        raise InvalidParam(f"{msg}, got {shown(value)}")
     return value
 
 

@@ -24,6 +24,7 @@ from oauth2kit import (
     OAuth2Client,
     OAuth2KitError,
     hookimpl,
+    shown,
 )
 
 if TYPE_CHECKING:
@@ -113,9 +114,7 @@ def _checked_leeway(leeway: object) -> float:
                 return leeway
         except OverflowError:
             pass
-    # The type for ints: repr() of a 5000-digit int raises.
-    shown = repr(leeway) if isinstance(leeway, float) else f"a {type(leeway).__name__}"
-    raise InvalidParam(f"leeway must be a finite number of seconds >= 0, got {shown}")
+    raise InvalidParam(f"leeway must be a finite number of seconds >= 0, got {shown(leeway)}")
 
 
 def _checked_client(handler: object, client: object) -> OAuth2Client:

@@ -25,7 +25,7 @@ from o2k_builtins.authorization.model import (
     _parameter,
     checked_endpoint,
 )
-from oauth2kit import EndpointError, InvalidParam, hookimpl
+from oauth2kit import EndpointError, InvalidParam, hookimpl, shown
 from oauth2kit.jose import (
     JoseError,
     Key,
@@ -71,11 +71,8 @@ def _checked_lifetime(lifetime: object) -> int:
         or isinstance(lifetime, bool)
         or not 0 < lifetime <= MAX_LIFETIME
     ):
-        # The value only if it is short: repr() of a 5000-digit int raises.
-        small = isinstance(lifetime, int) and abs(lifetime) < 10**18
-        shown = repr(lifetime) if small or isinstance(lifetime, float) else type(lifetime).__name__
         msg = f"lifetime must be a whole number of seconds from 1 to {MAX_LIFETIME}"
-        raise InvalidParam(f"{msg}, got {shown}")
+        raise InvalidParam(f"{msg}, got {shown(lifetime)}")
     return lifetime
 
 
